@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Config } from '../config';
+import { redactUrl } from '../config';
+import type { Logger } from '../telemetry';
+
+export type SetupFn = (model: ChannelModel) => Promise<void>;
+
+/**
+ * One AMQP connection per process, recovered by amqplib's own recovery (exponential backoff with
+ * jitter). Users register `onConnect` setups that (re)declare topology and reopen their channels after
+ * every reconnect; channels themselves are not recovered by amqplib.
+ */
+export class Broker {
+  private connected = false;
+  private readonly setups: SetupFn[] = [];
+  private readonly reconnects?: Counter;
+
+  private constructor(
+    readonly model: RecoveringChannelModel,
+    private readonly log: Logger,
+    registry?: Registry,
+  ) {
+    if (registry) {
+      this.reconnects = new Counter({ name: 'logistics_bridge_broker_reconnects_total', help: 'Connections to RabbitMQ lost and re-established', registers: [registry] });
+      const isUp = () => (this.connected ? 1 : 0);
+      new Gauge({
+        name: 'logistics_bridge_broker_connected',
+        help: '1 while the RabbitMQ connection is open',
+        registers: [registry],
+        collect() {
+          this.set(isUp());
+        },
+      });
+    }
+  }
+
+  /** Connects (retrying for ever in the background); resolves at once. */
+  static open(cfg: Config['amqp'], log: Logger, registry?: Registry): Promise<Broker> {
+    const socketOptions = tlsOptions(cfg);
+    let broker: Broker | undefined;
+    return amqp
+      .connect(cfg.url, {
+        ...socketOptions,
+        clientProperties: { connection_name: `logistics-bridge-${process.pid}` },
+        recovery: {
+          waitForConnect: false,
+          initialDelay: 200,
+          maxDelay: 15_000,
+          maxRetries: Infinity,
+          setup: async (model: ChannelModel) => {
+            if (broker) await broker.runSetups(model);
+          },
+        },
+      })
+      .then((model) => {
+        broker = new Broker(model, log, registry);
+        broker.watch(cfg.url);
+        return broker;
+      });
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Runs `setup` now if connected and after every reconnect. */
+  onConnect(setup: SetupFn): void {
+    this.setups.push(setup);
+  }
+
+  async close(): Promise<void> {
+    await this.model.close().catch(() => undefined);
+  }
+
+  private async runSetups(model: ChannelModel): Promise<void> {
+    for (const setup of this.setups) await setup(model);
+  }
+
+  private watch(url: string): void {
+    let everConnected = false;
+    this.model.on('connect', () => {
+      this.connected = true;
+      if (everConnected) this.reconnects?.inc();
+      everConnected = true;
+      this.log.info('connected to RabbitMQ', { url: redactUrl(url) });
+    });
+    this.model.on('disconnect', (err: Error) => {
+      this.connected = false;
+      this.log.warn('RabbitMQ connection lost; reconnecting', { error: err.message });
+    });
+    this.model.on('connect-failed', (err: Error) => this.log.warn('cannot connect to RabbitMQ', { url: redactUrl(url), error: err.message }));
+    this.model.on('blocked', (reason: string) => this.log.warn('RabbitMQ blocked publishing (resource alarm)', { reason }));
+    this.model.on('unblocked', () => this.log.info('RabbitMQ unblocked publishing'));
+    this.model.on('error', (err: Error) => this.log.warn('RabbitMQ connection error', { error: err.message }));
+  }
+}
+
+function tlsOptions(cfg: Config['amqp']): Record<string, unknown> {
+  if (!cfg.url.startsWith('amqps:')) return {};
+  return {
+    ...(cfg.caFile ? { ca: [readFileSync(cfg.caFile)] } : {}),
+    ...(cfg.certFile && cfg.keyFile ? { cert: readFileSync(cfg.certFile), key: readFileSync(cfg.keyFile) } : {}),
+  };
+}

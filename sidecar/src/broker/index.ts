@@ -1,0 +1,1 @@
+export { Broker, type SetupFn } from './connection';

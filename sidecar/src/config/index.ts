@@ -1,0 +1,2 @@
+export { envSchema, SECRET_VARIABLES, toConfig, type Config, type Env } from './schema';
+export { loadConfig, resolveSecretFiles, redactUrl, ConfigError, type ReadFile } from './load';

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { envSchema, SECRET_VARIABLES, toConfig, type Config } from './schema';
+
+/** Raised when the environment cannot become a Config; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type ReadFile = (path: string) => string;
+
+/**
+ * Resolves `<SECRET>_FILE` variables (Docker/Kubernetes secrets) into their plain names. Setting both
+ * forms is refused rather than silently preferring one.
+ */
+export function resolveSecretFiles(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: ReadFile = (p) => readFileSync(p, 'utf8'),
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`${name}: set either ${name} or ${name}_FILE, not both`);
+    try {
+      out[name] = readFile(file).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  // Empty strings mean "unset", as in docker-compose files with `VAR: ${VAR:-}`.
+  for (const [k, v] of Object.entries(out)) if (v === '') delete out[k];
+  return out;
+}
+
+/** Parses the environment once; throws ConfigError with one readable line per problem, never a secret value. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, readFile?: ReadFile): Config {
+  const resolved = resolveSecretFiles(env, readFile);
+  const parsed = envSchema.safeParse(resolved);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'environment');
+      if (resolved[name] === undefined && i.code !== 'custom') return `${name}: missing (${describe(name)})`;
+      return i.code === 'custom' ? `${name}: ${i.message}` : `${name}: invalid: ${i.message}`;
+    });
+    throw new ConfigError(lines.join('; '));
+  }
+  return toConfig(parsed.data);
+}
+
+function describe(name: string): string {
+  const field = (envSchema.shape as Record<string, { description?: string }>)[name];
+  return field?.description ?? 'required';
+}
+
+/** A URL with its password replaced, for log lines. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@');
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The sidecar's whole configuration: one zod schema over the environment, parsed once by `loadConfig`.
+ * Every variable is documented here (`describe`) and the README's configuration table is checked
+ * against this schema by a unit test, so the two cannot drift apart.
+ */
+
+/** Variables whose value is a secret: they also accept `<NAME>_FILE` and are never logged. */
+export const SECRET_VARIABLES = ['ODOO_API_KEY', 'ODOO_PASSWORD', 'AMQP_URL', 'GATEWAY_TOKENS'] as const;
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const amqpUrl = z
+  .string()
+  .refine((v) => /^amqps?:\/\/[^\s]+$/.test(v), 'expected amqp://user:pass@host:5672/vhost or amqps://...');
+
+export const envSchema = z
+  .object({
+    ODOO_URL: z.url({ protocol: /^https?$/ }).describe('Base URL of Odoo, e.g. http://odoo:8069'),
+    ODOO_DB: z.string().min(1).describe('Odoo database name'),
+    ODOO_LOGIN: z.string().min(1).describe('Login of the integration service user'),
+    ODOO_API_KEY: z.string().min(1).optional().describe('API key of the service user (preferred; secret)'),
+    ODOO_PASSWORD: z.string().min(1).optional().describe('Password of the service user, when no API key (secret)'),
+    ODOO_TIMEOUT_MS: positiveInt(30000).describe('Timeout of one JSON-RPC call to Odoo'),
+    AMQP_URL: amqpUrl.describe('RabbitMQ URL, amqp:// or amqps:// (secret: it carries the password)'),
+    AMQP_CA_FILE: z.string().min(1).optional().describe('PEM CA bundle to verify an amqps:// broker'),
+    AMQP_CERT_FILE: z.string().min(1).optional().describe('PEM client certificate for amqps:// (mutual TLS)'),
+    AMQP_KEY_FILE: z.string().min(1).optional().describe('PEM client key for amqps:// (mutual TLS)'),
+    GRPC_LISTEN: hostPort.default('0.0.0.0:50051').describe('Address of the gRPC device gateway'),
+    HTTP_LISTEN: hostPort.default('0.0.0.0:9464').describe('Address of /healthz, /readyz and /metrics'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Log level'),
+    RELAY_WORKER_ID: z.string().min(1).optional().describe('Lease owner name of this relay (default: host-pid)'),
+    RELAY_BATCH_SIZE: positiveInt(500).describe('Outbox events claimed per call'),
+    RELAY_MAX_IN_FLIGHT: positiveInt(2000).describe('Unconfirmed publishes allowed at once (confirm window)'),
+    RELAY_LEASE_SECONDS: positiveInt(60).describe('Lease on claimed events; expired leases are claimed again'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'set ODOO_API_KEY (or ODOO_PASSWORD)' });
+    }
+    if (Boolean(env.AMQP_CERT_FILE) !== Boolean(env.AMQP_KEY_FILE)) {
+      ctx.addIssue({ code: 'custom', path: ['AMQP_KEY_FILE'], message: 'AMQP_CERT_FILE and AMQP_KEY_FILE go together' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  odoo: { url: string; db: string; login: string; secret: string; timeoutMs: number };
+  amqp: { url: string; caFile?: string; certFile?: string; keyFile?: string };
+  grpc: { listen: string };
+  http: { listen: string };
+  log: { level: Env['LOG_LEVEL'] };
+  relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
+}
+
+export function toConfig(env: Env): Config {
+  return {
+    odoo: {
+      url: env.ODOO_URL.replace(/\/+$/, ''),
+      db: env.ODOO_DB,
+      login: env.ODOO_LOGIN,
+      secret: (env.ODOO_API_KEY ?? env.ODOO_PASSWORD) as string,
+      timeoutMs: env.ODOO_TIMEOUT_MS,
+    },
+    amqp: { url: env.AMQP_URL, caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },
+    grpc: { listen: env.GRPC_LISTEN },
+    http: { listen: env.HTTP_LISTEN },
+    log: { level: env.LOG_LEVEL },
+    relay: {
+      workerId: env.RELAY_WORKER_ID,
+      batchSize: env.RELAY_BATCH_SIZE,
+      maxInFlight: env.RELAY_MAX_IN_FLIGHT,
+      leaseSeconds: env.RELAY_LEASE_SECONDS,
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { HealthServer, readiness, splitHostPort, type ReadinessCheck, type ReadinessReport, type HealthServerOptions } from './server';

@@ -1,0 +1,55 @@
+import { Broker } from './broker';
+import { ConfigError, loadConfig } from './config';
+import { HealthServer } from './health';
+import { runUntilSignal, type Service } from './lifecycle';
+import { OdooClient } from './odoo';
+import { createLogger, createRegistry } from './telemetry';
+
+/** The composition root: the only place that reads process.env and wires the parts together. */
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.log.level);
+  const registry = createRegistry();
+  const odoo = new OdooClient({ ...config.odoo, registry });
+  const broker = await Broker.open(config.amqp, log.child({ module: 'broker' }), registry);
+  const health = new HealthServer({
+    listen: config.http.listen,
+    registry,
+    checks: [
+      { name: 'odoo', check: async (signal) => void (await odoo.version(signal)) },
+      {
+        name: 'rabbitmq',
+        check: async () => {
+          if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
+        },
+      },
+    ],
+  });
+  const address = await health.start();
+  log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
+
+  const services: Service[] = [];
+  const code = await runUntilSignal(services, log);
+  await health.stop();
+  await broker.close();
+  odoo.close();
+  log.info('sidecar stopped');
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`logistics-bridge: fatal: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

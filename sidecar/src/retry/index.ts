@@ -1,0 +1,1 @@
+export { backoffDelay, sleep, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';

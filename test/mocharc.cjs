@@ -1,0 +1,8 @@
+// Shared mocha settings: TypeScript through tsx, no global leaks, fail fast on unhandled rejections.
+module.exports = {
+  require: ['tsx/cjs'],
+  extension: ['ts'],
+  reporter: 'spec',
+  timeout: 10000,
+  exit: true,
+};
