@@ -1,0 +1,1 @@
+# Pure python helpers: no ORM import, importable and testable without Odoo.

@@ -1,0 +1,57 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class LogisticsBridgeDashboard(models.TransientModel):
+    """Health of the bridge at a glance: sync lag, dead letters, exception ageing, devices."""
+    _name = 'logistics.bridge.dashboard'
+    _description = 'Logistics Bridge Dashboard'
+
+    pending_count = fields.Integer(compute='_compute_figures')
+    claimed_count = fields.Integer(compute='_compute_figures')
+    dead_count = fields.Integer(string='Dead letters', compute='_compute_figures')
+    sync_lag_s = fields.Float(string='Sync lag (s)', compute='_compute_figures',
+                              help='Age of the oldest pending outbox event.')
+    exception_count = fields.Integer(string='Open exceptions', compute='_compute_figures')
+    exception_1h_count = fields.Integer(string='Exceptions older than 1 h', compute='_compute_figures')
+    exception_24h_count = fields.Integer(string='Exceptions older than 24 h', compute='_compute_figures')
+    devices_offline_count = fields.Integer(string='Devices offline', compute='_compute_figures')
+    devices_error_count = fields.Integer(string='Devices in error', compute='_compute_figures')
+
+    @api.model
+    def _exception_domain(self):
+        return [('state', '=', 'rejected'), ('resolved_at', '=', False)]
+
+    @api.depends_context('uid')
+    def _compute_figures(self):
+        stats = self.env['logistics.bridge.event'].sudo().relay_stats()
+        updates = self.env['logistics.bridge.update']
+        devices = self.env['logistics.bridge.device']
+        now = fields.Datetime.now()
+        exceptions = self._exception_domain()
+        for dashboard in self:
+            dashboard.pending_count = stats['pending']
+            dashboard.claimed_count = stats['claimed']
+            dashboard.dead_count = stats['dead']
+            dashboard.sync_lag_s = stats['oldest_pending_age_s'] or 0.0
+            dashboard.exception_count = updates.search_count(exceptions)
+            dashboard.exception_1h_count = updates.search_count(exceptions + [('create_date', '<', now - timedelta(hours=1))])
+            dashboard.exception_24h_count = updates.search_count(exceptions + [('create_date', '<', now - timedelta(hours=24))])
+            dashboard.devices_offline_count = devices.search_count([('state', '=', 'offline')])
+            dashboard.devices_error_count = devices.search_count([('state', '=', 'error')])
+
+    def _open(self, xmlid):
+        return self.env['ir.actions.act_window']._for_xml_id(xmlid)
+
+    def action_open_pending(self):
+        return self._open('logistics_bridge.logistics_bridge_event_action')
+
+    def action_open_dead(self):
+        return self._open('logistics_bridge.logistics_bridge_event_action_dead')
+
+    def action_open_exceptions(self):
+        return self._open('logistics_bridge.logistics_bridge_update_action_rejected')
+
+    def action_open_devices(self):
+        return self._open('logistics_bridge.logistics_bridge_device_action')

@@ -1,0 +1,370 @@
+"""Transactional outbox and the relay API the sidecar tails it with.
+
+Ordering contract: the id sequence is the tailing order. Per aggregate (``aggregate_key``) an event is
+never handed out while an earlier event of the same aggregate is pending, claimed, or dead and not
+resolved: a dead event blocks its aggregate until a manager retries, requeues or resolves it, because
+consumers rely on the order per aggregate more than on its liveness.
+"""
+import select
+import uuid
+from datetime import timedelta
+
+from odoo import api, fields, models, sql_db
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
+
+from ..lib import backoff
+from ..lib.canonical import SCHEMA_VERSION, canonical_json
+
+STATE_PENDING = 'pending'
+STATE_CLAIMED = 'claimed'
+STATE_PUBLISHED = 'published'
+STATE_DEAD = 'dead'
+STATES = [
+    (STATE_PENDING, 'Pending'),
+    (STATE_CLAIMED, 'Claimed'),
+    (STATE_PUBLISHED, 'Published'),
+    (STATE_DEAD, 'Dead'),
+]
+
+PRIORITY_HIGH = 10
+PRIORITY_NORMAL = 50
+PRIORITY_LOW = 90
+
+OPERATOR_ACTIONS = [('retry', 'Retried'), ('requeue', 'Requeued'), ('resolve', 'Resolved')]
+
+NOTIFY_CHANNEL = 'logistics_bridge_outbox'
+WAIT_CAP_S = 25.0
+REPLAY_CAP = 5000
+
+# Settings (ir.config_parameter) and their defaults; res.config.settings edits them.
+PARAM_DEFAULTS = {
+    'logistics_bridge.events_enabled': 'True',
+    'logistics_bridge.disabled_event_types': '',
+    'logistics_bridge.max_attempts': '10',
+    'logistics_bridge.lease_seconds': '60',
+    'logistics_bridge.retention_days': '30',
+    'logistics_bridge.heartbeat_timeout_s': '300',
+    'logistics_bridge.invoice_on_dispatch': 'False',
+}
+
+# Columns handed to the sidecar by relay_claim / relay_replay (same dict shape for both).
+_WIRE_COLUMNS = SQL("""
+    t.id, t.uuid, t.event_type, t.schema_version, t.aggregate_model, t.aggregate_id, t.aggregate_key,
+    t.payload, t.correlation_id, t.company_id, t.priority, t.attempts, t.user_id,
+    to_char(t.create_date, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at""")
+
+# An earlier unfinished event of the same aggregate blocks the row ``t``.
+_BLOCKED_BY_EARLIER = SQL("""EXISTS (
+    SELECT 1 FROM logistics_bridge_event b
+     WHERE b.aggregate_key = t.aggregate_key AND b.id < t.id
+       AND b.state IN ('pending', 'claimed', 'dead')
+       AND (b.state != 'dead' OR b.operator_action IS DISTINCT FROM 'resolve'))""")
+
+_CLAIMABLE = SQL("""(
+    (t.state = 'pending' AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= now() AT TIME ZONE 'UTC'))
+    OR (t.state = 'claimed' AND t.lease_expires_at <= now() AT TIME ZONE 'UTC'))""")
+
+
+class LogisticsBridgeEvent(models.Model):
+    _name = 'logistics.bridge.event'
+    _description = 'Logistics Bridge Outbox Event'
+    _order = 'id desc'
+    _rec_name = 'event_type'
+
+    uuid = fields.Char(required=True, readonly=True, copy=False, default=lambda self: str(uuid.uuid4()))
+    event_type = fields.Char(required=True, readonly=True, index=True)
+    schema_version = fields.Integer(required=True, readonly=True, default=SCHEMA_VERSION)
+    aggregate_model = fields.Char(readonly=True)
+    aggregate_id = fields.Integer(readonly=True)
+    aggregate_key = fields.Char(readonly=True)
+    payload = fields.Text(readonly=True)
+    correlation_id = fields.Char(readonly=True, index='btree_not_null')
+    company_id = fields.Many2one('res.company', readonly=True)
+    priority = fields.Integer(required=True, readonly=True, default=PRIORITY_NORMAL)
+    state = fields.Selection(STATES, required=True, readonly=True, default=STATE_PENDING)
+    attempts = fields.Integer(readonly=True)
+    lease_owner = fields.Char(readonly=True)
+    lease_expires_at = fields.Datetime(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True)
+    published_at = fields.Datetime(readonly=True)
+    user_id = fields.Many2one('res.users', string='Triggered by', readonly=True)
+    operator_action = fields.Selection(OPERATOR_ACTIONS, readonly=True, copy=False)
+    operator_id = fields.Many2one('res.users', string='Operator', readonly=True, copy=False)
+    operator_at = fields.Datetime(string='Operator action on', readonly=True, copy=False)
+
+    _sql_constraints = [('uuid_uniq', 'unique(uuid)', 'The event UUID must be unique.')]
+
+    def init(self):
+        create_index(self.env.cr, 'logistics_bridge_event_claim_idx', self._table,
+                     ['priority', 'id'], where="state IN ('pending', 'claimed')")
+        create_index(self.env.cr, 'logistics_bridge_event_open_aggregate_idx', self._table,
+                     ['aggregate_key', 'id'], where="state IN ('pending', 'claimed', 'dead')")
+
+    # ------------------------------------------------------------------ settings
+    @api.model
+    def _param(self, key):
+        key = 'logistics_bridge.' + key
+        return self.env['ir.config_parameter'].sudo().get_param(key, PARAM_DEFAULTS[key])
+
+    @api.model
+    def _is_enabled(self, event_type):
+        if self._param('events_enabled') in ('False', '0', ''):
+            return False
+        disabled = self._param('disabled_event_types')
+        return not disabled or event_type not in {t.strip() for t in disabled.split(',')}
+
+    # ------------------------------------------------------------------ emitting
+    @api.model
+    def _emit(self, event_type, record, payload, priority=PRIORITY_NORMAL, correlation_id=None, coalesce=False):
+        """Write one outbox row in the current transaction (one INSERT, no ORM).
+
+        ``coalesce`` keeps at most one pending event per aggregate and type: the pending row takes the
+        new payload instead of a second row being inserted. Returns the event id, or None when the
+        type is disabled in the settings.
+        """
+        if not self._is_enabled(event_type):
+            return None
+        record.ensure_one()
+        cr = self.env.cr
+        key = f'{record._name}:{record.id}'
+        body = canonical_json(payload)
+        company_id = record.company_id.id if 'company_id' in record._fields else self.env.company.id
+        if coalesce:
+            cr.execute(SQL("""
+                UPDATE logistics_bridge_event
+                   SET payload = %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s, user_id = %s
+                 WHERE aggregate_key = %s AND event_type = %s AND state = 'pending'
+             RETURNING id""", body, self.env.uid, self.env.uid, key, event_type))
+            row = cr.fetchone()
+            if row:
+                return row[0]
+        cr.execute(SQL("""
+            INSERT INTO logistics_bridge_event
+                   (uuid, event_type, schema_version, aggregate_model, aggregate_id, aggregate_key, payload,
+                    correlation_id, company_id, priority, state, attempts, user_id,
+                    create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s,
+                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+         RETURNING id;
+            NOTIFY logistics_bridge_outbox""",
+            str(uuid.uuid4()), event_type, SCHEMA_VERSION, record._name, record.id, key, body,
+            correlation_id, company_id or None, priority, self.env.uid, self.env.uid, self.env.uid))
+        return cr.fetchone()[0]
+
+    # ------------------------------------------------------------------ relay API (sidecar)
+    @api.model
+    def _check_relay_access(self):
+        if not (self.env.su
+                or self.env.user.has_group('logistics_bridge.logistics_bridge_group_service')
+                or self.env.user.has_group('logistics_bridge.logistics_bridge_group_manager')):
+            raise AccessError(self.env._('Only the logistics bridge service account may call the relay API.'))
+
+    def _sql_rows(self, query):
+        self.flush_model()
+        self.env.cr.execute(query)
+        rows = self.env.cr.dictfetchall()
+        self.invalidate_model()
+        return rows
+
+    def _wire(self, rows):
+        dbname = self.env.cr.dbname
+        rows.sort(key=lambda r: (r['priority'], r['id']))
+        for row in rows:
+            row['database'] = dbname
+        return rows
+
+    @api.model
+    def relay_claim(self, worker_id, limit=500, lease_seconds=None):
+        """Lease up to ``limit`` claimable events to ``worker_id``, in (priority, id) order."""
+        self._check_relay_access()
+        lease = float(lease_seconds or self._param('lease_seconds'))
+        rows = self._sql_rows(SQL("""
+            WITH claimable AS (
+                SELECT t.id FROM logistics_bridge_event t
+                 WHERE t.state IN ('pending', 'claimed') AND %(claimable)s AND NOT %(blocked)s
+              ORDER BY t.priority, t.id
+                 LIMIT %(limit)s
+                   FOR UPDATE SKIP LOCKED)
+            UPDATE logistics_bridge_event t
+               SET state = 'claimed', lease_owner = %(worker)s,
+                   lease_expires_at = now() AT TIME ZONE 'UTC' + make_interval(secs => %(lease)s),
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM claimable c
+             WHERE t.id = c.id
+         RETURNING %(columns)s""",
+            claimable=_CLAIMABLE, blocked=_BLOCKED_BY_EARLIER, limit=max(1, min(int(limit), 10000)),
+            worker=str(worker_id), lease=lease, columns=_WIRE_COLUMNS))
+        return self._wire(rows)
+
+    @api.model
+    def relay_ack(self, worker_id, ids):
+        """Mark published the events that ``worker_id`` holds the lease of; refuse the others."""
+        self._check_relay_access()
+        ids = [int(i) for i in ids]
+        rows = self._sql_rows(SQL("""
+            UPDATE logistics_bridge_event
+               SET state = 'published', published_at = now() AT TIME ZONE 'UTC',
+                   lease_owner = NULL, lease_expires_at = NULL, write_date = now() AT TIME ZONE 'UTC'
+             WHERE id = ANY(%s) AND state = 'claimed' AND lease_owner = %s
+         RETURNING id""", ids, str(worker_id)))
+        acked = {r['id'] for r in rows}
+        return {'acked': sorted(acked), 'refused': [i for i in ids if i not in acked]}
+
+    @api.model
+    def relay_nack(self, worker_id, failures):
+        """Give failed events back with backoff, or dead when attempts run out or ``permanent``."""
+        self._check_relay_access()
+        by_id = {int(f['id']): f for f in failures}
+        held = self._sql_rows(SQL("""
+            SELECT id, attempts FROM logistics_bridge_event
+             WHERE id = ANY(%s) AND state = 'claimed' AND lease_owner = %s
+               FOR UPDATE""", list(by_id), str(worker_id)))
+        max_attempts = int(self._param('max_attempts'))
+        result = {'retried': [], 'dead': [], 'refused': sorted(set(by_id) - {r['id'] for r in held})}
+        ids, states, errors, delays, attempts = [], [], [], [], []
+        for row in held:
+            failure = by_id[row['id']]
+            count = row['attempts'] + 1
+            dead = backoff.is_exhausted(count, max_attempts, failure.get('permanent'))
+            ids.append(row['id'])
+            attempts.append(count)
+            states.append(STATE_DEAD if dead else STATE_PENDING)
+            errors.append(str(failure.get('error') or '')[:10000])
+            delays.append(0.0 if dead else backoff.next_delay(count))
+            result['dead' if dead else 'retried'].append(row['id'])
+        if ids:
+            self._sql_rows(SQL("""
+                UPDATE logistics_bridge_event t
+                   SET state = v.state, attempts = v.attempts, last_error = v.error,
+                       next_attempt_at = CASE WHEN v.state = 'pending'
+                           THEN now() AT TIME ZONE 'UTC' + make_interval(secs => v.delay) END,
+                       lease_owner = NULL, lease_expires_at = NULL, write_date = now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::text[], %s::float8[])
+                       AS v(id, state, attempts, error, delay)
+                 WHERE t.id = v.id""", ids, states, attempts, errors, delays))
+        result['retried'].sort()
+        result['dead'].sort()
+        return result
+
+    @api.model
+    def relay_release(self, worker_id, ids):
+        """Graceful shutdown: hand claimed events back without counting an attempt."""
+        self._check_relay_access()
+        rows = self._sql_rows(SQL("""
+            UPDATE logistics_bridge_event
+               SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                   write_date = now() AT TIME ZONE 'UTC'
+             WHERE id = ANY(%s) AND state = 'claimed' AND lease_owner = %s
+         RETURNING id""", [int(i) for i in ids], str(worker_id)))
+        return {'released': sorted(r['id'] for r in rows)}
+
+    @api.model
+    def _wait_probe(self, cr, after_id):
+        cr.execute(SQL("""
+            SELECT EXISTS (SELECT 1 FROM logistics_bridge_event t
+                            WHERE t.state IN ('pending', 'claimed') AND %s AND NOT %s)
+                   OR EXISTS (SELECT 1 FROM logistics_bridge_event WHERE state = 'pending' AND id > %s),
+                   (SELECT coalesce(max(id), 0) FROM logistics_bridge_event),
+                   (SELECT extract(epoch FROM min(due) - now() AT TIME ZONE 'UTC') FROM (
+                        SELECT min(next_attempt_at) AS due FROM logistics_bridge_event
+                         WHERE state = 'pending' AND next_attempt_at > now() AT TIME ZONE 'UTC'
+                        UNION ALL
+                        SELECT min(lease_expires_at) FROM logistics_bridge_event WHERE state = 'claimed'
+                   ) d)""", _CLAIMABLE, _BLOCKED_BY_EARLIER, int(after_id)))
+        ready, max_id, due = cr.fetchone()
+        return {'ready': ready, 'max_id': max_id, 'next_due_in': max(0.0, float(due)) if due is not None else None}
+
+    @api.model
+    def relay_wait(self, after_id=0, timeout=20):
+        """Cheap wake-up: answer at once if there is work, else LISTEN until a NOTIFY or the timeout.
+
+        Runs on its own autocommit connection so that it sees commits made after this request began.
+        """
+        self._check_relay_access()
+        timeout = max(0.0, min(float(timeout), WAIT_CAP_S))
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            conn = cr._cnx
+            cr.execute(SQL('LISTEN logistics_bridge_outbox'))
+            cr.commit()
+            conn.autocommit = True
+            try:
+                answer = self._wait_probe(cr, after_id)
+                if not answer['ready'] and timeout:
+                    wait = timeout if answer['next_due_in'] is None else min(timeout, answer['next_due_in'])
+                    if select.select([conn], [], [], wait) != ([], [], []):
+                        conn.poll()
+                        conn.notifies.clear()
+                    answer = self._wait_probe(cr, after_id)
+            finally:
+                conn.autocommit = False
+                cr.execute(SQL('UNLISTEN *'))
+                cr.commit()
+        return answer
+
+    @api.model
+    def relay_stats(self):
+        self._check_relay_access()
+        cr = self.env.cr
+        self.flush_model()
+        cr.execute(SQL("SELECT state, count(*) FROM logistics_bridge_event GROUP BY state"))
+        stats = {state: 0 for state, _label in STATES}
+        stats.update(dict(cr.fetchall()))
+        cr.execute(SQL("""
+            SELECT extract(epoch FROM now() AT TIME ZONE 'UTC' - min(create_date)),
+                   to_char(min(create_date), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+              FROM logistics_bridge_event WHERE state = 'pending'"""))
+        age, oldest = cr.fetchone()
+        stats['oldest_pending_age_s'] = float(age) if age is not None else None
+        stats['oldest_pending_created_at'] = oldest
+        return stats
+
+    @api.model
+    def relay_replay(self, since_id=None, since=None, event_types=None, limit=1000):
+        """Already published events, oldest first, for an operator replay. Read-only."""
+        self._check_relay_access()
+        conditions = [SQL("t.state = 'published'")]
+        if since_id:
+            conditions.append(SQL('t.id > %s', int(since_id)))
+        if since:
+            conditions.append(SQL('t.create_date >= %s', fields.Datetime.to_datetime(
+                since.replace('T', ' ').rstrip('Z')[:19])))
+        if event_types:
+            conditions.append(SQL('t.event_type = ANY(%s)', list(event_types)))
+        rows = self._sql_rows(SQL("SELECT %s FROM logistics_bridge_event t WHERE %s ORDER BY t.id LIMIT %s",
+                                  _WIRE_COLUMNS, SQL(' AND ').join(conditions),
+                                  max(1, min(int(limit), REPLAY_CAP))))
+        return [dict(r, database=self.env.cr.dbname) for r in rows]
+
+    # ------------------------------------------------------------------ dead letters (managers)
+    def _operator_write(self, action, vals):
+        if any(event.state != STATE_DEAD for event in self):
+            raise UserError(self.env._('Only dead events can be retried, requeued or resolved.'))
+        self.write(dict(vals, operator_action=action, operator_id=self.env.uid, operator_at=fields.Datetime.now()))
+
+    def action_retry(self):
+        """One more attempt, keeping the attempt count (a new failure makes it dead again)."""
+        self._operator_write('retry', {'state': STATE_PENDING, 'next_attempt_at': False})
+
+    def action_requeue(self):
+        """A fresh attempt budget, e.g. after the broker or the consumer was fixed."""
+        self._operator_write('requeue', {'state': STATE_PENDING, 'next_attempt_at': False, 'attempts': 0})
+
+    def action_mark_resolved(self):
+        """Handled outside the bridge: the event stays dead but no longer blocks its aggregate."""
+        self._operator_write('resolve', {})
+
+    # ------------------------------------------------------------------ housekeeping
+    @api.model
+    def _housekeeping_domain(self):
+        limit = fields.Datetime.now() - timedelta(days=int(self._param('retention_days')))
+        return [('state', '=', STATE_PUBLISHED), ('published_at', '<', limit)]
+
+    @api.model
+    def _cron_housekeeping(self):
+        """Delete published events and applied updates past retention; pending and dead ones stay."""
+        self.search(self._housekeeping_domain()).unlink()
+        update_model = self.env['logistics.bridge.update']
+        update_model.search(update_model._housekeeping_domain()).unlink()

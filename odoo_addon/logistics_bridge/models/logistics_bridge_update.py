@@ -1,0 +1,398 @@
+"""Idempotent inbox: ERP-relevant updates from devices, applied exactly once.
+
+Each update runs in its own savepoint: the inbox row (unique idempotency key) and its effect commit
+together or not at all, so replaying a key changes nothing and one bad update never fails its batch.
+"""
+import logging
+from datetime import datetime, timedelta, timezone
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_compare
+
+from ..lib.canonical import canonical_json, sscc_is_valid
+
+_logger = logging.getLogger(__name__)
+
+STATE_APPLIED = 'applied'
+STATE_REJECTED = 'rejected'
+STATES = [(STATE_APPLIED, 'Applied'), (STATE_REJECTED, 'Rejected')]
+
+STATUS_APPLIED = 'applied'
+STATUS_DUPLICATE = 'duplicate'
+STATUS_REJECTED = 'rejected'
+STATUS_RETRY = 'retry'
+
+# Transient database conditions: the caller retries the same update later.
+TRANSIENT_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
+# A concurrent transaction inserted the same key: once it commits, the retry answers duplicate.
+KEY_CONSTRAINT = 'logistics_bridge_update_idempotency_key_uniq'
+
+UPDATE_TYPES = [
+    'device.status', 'pick.confirmed', 'pack.completed', 'shipment.labelled', 'parcel.sorted',
+    'shipment.dispatched', 'receipt.counted', 'task.failed', 'inventory.counted',
+]
+
+
+class UpdateRejected(UserError):
+    """A permanent, readable problem with one update (bad reference, bad quantity, wrong state)."""
+
+
+def _parse_time(value):
+    try:
+        moment = datetime.fromisoformat(str(value).replace('Z', '+00:00'))
+    except ValueError:
+        raise UpdateRejected(f'event_time is not an ISO 8601 date: {value!r}') from None
+    if moment.tzinfo:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _quantity(line, key='quantity'):
+    value = line.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise UpdateRejected(f'{key} must be a number >= 0, got {value!r}')
+    return float(value)
+
+
+class LogisticsBridgeUpdate(models.Model):
+    _name = 'logistics.bridge.update'
+    _inherit = ['mail.activity.mixin']
+    _description = 'Logistics Bridge Inbox Update'
+    _order = 'id desc'
+    _rec_name = 'idempotency_key'
+
+    idempotency_key = fields.Char(required=True, readonly=True)
+    update_type = fields.Char(required=True, readonly=True, index=True)
+    adapter_id = fields.Char(string='Adapter', readonly=True)
+    device_id = fields.Char(string='Device ID', readonly=True, help='Device identifier as sent by the adapter.')
+    device_record_id = fields.Many2one('logistics.bridge.device', string='Device', readonly=True, index='btree_not_null')
+    correlation_id = fields.Char(readonly=True, index='btree_not_null')
+    event_time = fields.Datetime(readonly=True)
+    payload = fields.Text(readonly=True)
+    state = fields.Selection(STATES, required=True, readonly=True)
+    reason = fields.Text(readonly=True)
+    picking_id = fields.Many2one('stock.picking', readonly=True, index='btree_not_null')
+    product_id = fields.Many2one('product.product', readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    applied_at = fields.Datetime(readonly=True)
+    resolved_by_id = fields.Many2one('res.users', string='Resolved by', readonly=True)
+    resolved_at = fields.Datetime(string='Resolved on', readonly=True)
+
+    _sql_constraints = [
+        ('idempotency_key_uniq', 'unique(idempotency_key)', 'An update with this idempotency key already exists.'),
+    ]
+
+    # ------------------------------------------------------------------ API (sidecar)
+    @api.model
+    def apply_batch(self, updates):
+        """Apply each update idempotently; one result per update, in order, never a failed batch."""
+        self.env['logistics.bridge.event']._check_relay_access()
+        return [self._apply_one(update) for update in updates]
+
+    @api.model
+    def _apply_one(self, update):
+        key = update.get('idempotency_key') if isinstance(update, dict) else None
+        if not key or not isinstance(key, str):
+            return {'idempotency_key': key, 'status': STATUS_REJECTED, 'reason': 'idempotency_key is required'}
+        self.env.cr.execute(SQL('SELECT id FROM logistics_bridge_update WHERE idempotency_key = %s', key))
+        row = self.env.cr.fetchone()
+        if row:
+            return {'idempotency_key': key, 'status': STATUS_DUPLICATE, 'update_id': row[0]}
+        try:
+            with self.env.cr.savepoint():
+                record = self.sudo()._apply_effect(update)
+            return {'idempotency_key': key, 'status': STATUS_APPLIED, 'update_id': record.id}
+        except (*TRANSIENT_ERRORS, pg_errors.UniqueViolation) as error:
+            if isinstance(error, pg_errors.UniqueViolation) and error.diag.constraint_name != KEY_CONSTRAINT:
+                return self._reject(update, f'{type(error).__name__}: {error}')
+            return {'idempotency_key': key, 'status': STATUS_RETRY, 'reason': str(error).strip()}
+        except Exception as error:  # noqa: BLE001 - reported per update, the batch goes on
+            if not isinstance(error, UserError):
+                _logger.warning('Update %s rejected by an unexpected error', key, exc_info=True)
+            return self._reject(update, error.args[0] if isinstance(error, UserError) else f'{type(error).__name__}: {error}')
+
+    def _reject(self, update, reason):
+        with self.env.cr.savepoint():
+            record = self.sudo()._store_rejected(update, reason)
+        return {'idempotency_key': update['idempotency_key'], 'status': STATUS_REJECTED, 'reason': reason,
+                'update_id': record.id}
+
+    def _envelope_vals(self, update):
+        payload = update.get('payload')
+        device = update.get('device_id') or False
+        return {
+            'idempotency_key': update['idempotency_key'],
+            'update_type': str(update.get('type') or '?'),
+            'adapter_id': update.get('adapter_id') or False,
+            'device_id': device,
+            'device_record_id': device and self.env['logistics.bridge.device'].search(
+                [('name', '=', device)], limit=1).id,
+            'correlation_id': update.get('correlation_id') or False,
+            'payload': canonical_json(payload) if payload is not None else False,
+            'company_id': self.env.company.id,
+        }
+
+    def _apply_effect(self, update):
+        update_type = update.get('type')
+        if update_type not in UPDATE_TYPES:
+            raise UpdateRejected(f'unknown update type {update_type!r}')
+        payload = update.get('payload')
+        if not isinstance(payload, dict):
+            raise UpdateRejected('payload must be an object')
+        event_time = _parse_time(update.get('event_time'))
+        handler = getattr(self, '_apply_' + update_type.replace('.', '_'))
+        vals = self._envelope_vals(update)
+        vals.update(handler(payload, update, event_time) or {})
+        if vals.get('picking_id'):
+            vals['company_id'] = self.env['stock.picking'].browse(vals['picking_id']).company_id.id
+        return self.create(dict(vals, state=STATE_APPLIED, event_time=event_time, applied_at=fields.Datetime.now()))
+
+    def _store_rejected(self, update, reason):
+        vals = self._envelope_vals(update)
+        payload = update.get('payload')
+        picking = self.env['stock.picking']
+        if isinstance(payload, dict) and isinstance(payload.get('picking'), dict):
+            picking = self._find_picking(payload['picking'])
+        try:
+            event_time = _parse_time(update.get('event_time'))
+        except UpdateRejected:
+            event_time = fields.Datetime.now()
+        record = self.create(dict(vals, state=STATE_REJECTED, reason=reason, event_time=event_time,
+                                  picking_id=picking.id, company_id=picking.company_id.id or vals['company_id']))
+        summary = self.env._('Rejected device update %(type)s', type=vals['update_type'])
+        if picking:
+            picking._lb_record_update(vals['update_type'], vals['device_id'], event_time, exception=reason)
+        (picking or record)._lb_schedule_exception(summary, reason)
+        return record
+
+    # ------------------------------------------------------------------ references
+    def _find_picking(self, ref):
+        pickings = self.env['stock.picking']
+        if ref.get('id'):
+            return pickings.browse(int(ref['id'])).exists()
+        if ref.get('name'):
+            return pickings.search([('name', '=', ref['name'])], limit=1)
+        return pickings
+
+    def _picking(self, ref):
+        if not isinstance(ref, dict):
+            raise UpdateRejected('picking reference must be an object with "id" or "name"')
+        picking = self._find_picking(ref)
+        if not picking:
+            raise UpdateRejected(f'picking not found: {canonical_json(ref)}')
+        return picking
+
+    def _product(self, ref):
+        if not isinstance(ref, dict):
+            raise UpdateRejected('product reference must be an object with "id", "barcode" or "default_code"')
+        products = self.env['product.product']
+        if ref.get('id'):
+            product = products.browse(int(ref['id'])).exists()
+        elif ref.get('barcode'):
+            product = products.search([('barcode', '=', ref['barcode'])], limit=1)
+        elif ref.get('default_code'):
+            product = products.search([('default_code', '=', ref['default_code'])], limit=1)
+        else:
+            product = products
+        if not product:
+            raise UpdateRejected(f'product not found: {canonical_json(ref)}')
+        return product
+
+    def _location(self, ref):
+        if not isinstance(ref, dict):
+            raise UpdateRejected('location reference must be an object with "id", "barcode" or "name"')
+        locations = self.env['stock.location']
+        if ref.get('id'):
+            location = locations.browse(int(ref['id'])).exists()
+        elif ref.get('barcode'):
+            location = locations.search([('barcode', '=', ref['barcode'])], limit=1)
+        elif ref.get('name'):
+            location = locations.search([('complete_name', '=', ref['name'])], limit=1)
+        else:
+            location = locations
+        if not location:
+            raise UpdateRejected(f'location not found: {canonical_json(ref)}')
+        return location
+
+    def _line_quantity(self, line, product):
+        if line.get('uom') and line['uom'] != product.uom_id.name:
+            raise UpdateRejected(f'{product.display_name}: quantity must be in {product.uom_id.name}, not {line["uom"]}')
+        return _quantity(line)
+
+    def _lot(self, product, name, company, create):
+        lot = self.env['stock.lot'].search([('product_id', '=', product.id), ('name', '=', name),
+                                            ('company_id', 'in', [company.id, False])], limit=1)
+        if not lot and create:
+            lot = self.env['stock.lot'].create({'name': name, 'product_id': product.id, 'company_id': company.id})
+        if not lot:
+            raise UpdateRejected(f'lot {name!r} not found for {product.display_name}')
+        return lot
+
+    def _open_picking(self, payload):
+        picking = self._picking(payload.get('picking'))
+        if picking.state in ('done', 'cancel'):
+            raise UpdateRejected(f'{picking.name} is already {picking.state}')
+        return picking
+
+    # ------------------------------------------------------------------ effects, one per type
+    def _set_picked(self, picking, lines, create_lots):
+        """Set picked quantities (product UoM in, move UoM stored) per product, lot and location."""
+        if not isinstance(lines, list) or not lines:
+            raise UpdateRejected('lines must be a non-empty list')
+        for line in lines:
+            product = self._product(line.get('product'))
+            quantity = self._line_quantity(line, product)
+            moves = picking.move_ids.filtered(lambda m: m.product_id == product and m.state not in ('done', 'cancel'))
+            if not moves:
+                raise UpdateRejected(f'{product.display_name} is not on {picking.name}')
+            move = moves[0]
+            move_qty = product.uom_id._compute_quantity(quantity, move.product_uom)
+            if not line.get('lot') and not line.get('location'):
+                move.write({'quantity': move_qty, 'picked': True})
+                continue
+            lot = line.get('lot') and self._lot(product, line['lot'], picking.company_id, create_lots)
+            location = line.get('location') and self._location(line['location'])
+            move_lines = move.move_line_ids.filtered(
+                lambda ml: (not lot or ml.lot_id == lot) and (not location or ml.location_id == location))
+            if move_lines:
+                move_lines[0].write({'quantity': move_qty, 'picked': True})
+            else:
+                self.env['stock.move.line'].create({
+                    'move_id': move.id, 'picking_id': picking.id, 'product_id': product.id,
+                    'product_uom_id': move.product_uom.id, 'quantity': move_qty, 'picked': True,
+                    'lot_id': lot.id if lot else False,
+                    'location_id': (location or move.location_id).id,
+                    'location_dest_id': move.location_dest_id.id,
+                })
+            move.picked = True
+        complete = all(float_compare(m.quantity, m.product_uom_qty, precision_rounding=m.product_uom.rounding) >= 0
+                       for m in picking.move_ids if m.state != 'cancel')
+        return 'picked' if complete else 'in_progress'
+
+    def _apply_device_status(self, payload, update, event_time):
+        if payload.get('status') not in ('online', 'offline', 'error'):
+            raise UpdateRejected(f'status must be online, offline or error, got {payload.get("status")!r}')
+        if not update.get('device_id'):
+            raise UpdateRejected('device_id is required for device.status')
+        device = self.env['logistics.bridge.device']._apply_status(update, payload, event_time)
+        return {'device_record_id': device.id}
+
+    def _apply_pick_confirmed(self, payload, update, event_time):
+        picking = self._open_picking(payload)
+        state = self._set_picked(picking, payload.get('lines'), create_lots=False)
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
+        return {'picking_id': picking.id}
+
+    def _apply_receipt_counted(self, payload, update, event_time):
+        picking = self._open_picking(payload)
+        if picking.picking_type_code != 'incoming':
+            raise UpdateRejected(f'{picking.name} is not a receipt')
+        state = self._set_picked(picking, payload.get('lines'), create_lots=True)
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
+        return {'picking_id': picking.id}
+
+    def _apply_pack_completed(self, payload, update, event_time):
+        picking = self._open_picking(payload)
+        sscc = payload.get('sscc')
+        if not sscc_is_valid(sscc):
+            raise UpdateRejected(f'sscc must be 18 digits with a valid GS1 check digit, got {sscc!r}')
+        move_lines = picking.move_line_ids.filtered(lambda ml: ml.quantity and not ml.result_package_id)
+        if payload.get('lines'):
+            products = self.env['product.product'].union(*(self._product(line.get('product')) for line in payload['lines']))
+            move_lines = move_lines.filtered(lambda ml: ml.product_id in products)
+        if not move_lines:
+            raise UpdateRejected(f'nothing left to pack on {picking.name}')
+        package = self.env['stock.quant.package'].search([('name', '=', sscc)], limit=1)
+        if not package:
+            package = self.env['stock.quant.package'].create({'name': sscc, 'company_id': picking.company_id.id})
+        if payload.get('weight_kg') is not None:
+            package.shipping_weight = _quantity(payload, 'weight_kg')
+        move_lines.write({'result_package_id': package.id, 'picked': True})
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'packed')
+        return {'picking_id': picking.id}
+
+    def _apply_shipment_labelled(self, payload, update, event_time):
+        picking = self._picking(payload.get('picking'))
+        if not payload.get('tracking_number') or not payload.get('carrier'):
+            raise UpdateRejected('carrier and tracking_number are required')
+        picking.write({'carrier_tracking_ref': payload['tracking_number'], 'lb_carrier': payload['carrier']})
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time)
+        return {'picking_id': picking.id}
+
+    def _apply_parcel_sorted(self, payload, update, event_time):
+        if not payload.get('chute'):
+            raise UpdateRejected('chute is required')
+        if payload.get('picking'):
+            picking = self._picking(payload['picking'])
+        else:
+            picking = self.env['stock.move.line'].search(
+                [('result_package_id.name', '=', payload.get('sscc'))], limit=1).picking_id
+            if not picking:
+                raise UpdateRejected(f'no picking packed with sscc {payload.get("sscc")!r}')
+        lane = payload.get('lane')
+        picking.lb_sort_destination = f'{payload["chute"]} / {lane}' if lane else payload['chute']
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'sorted')
+        return {'picking_id': picking.id}
+
+    def _apply_shipment_dispatched(self, payload, update, event_time):
+        picking = self._open_picking(payload)
+        backorder = payload.get('backorder', 'create')
+        if backorder not in ('create', 'cancel'):
+            raise UpdateRejected(f'backorder must be "create" or "cancel", got {backorder!r}')
+        if payload.get('lines'):
+            self._set_picked(picking, payload['lines'], create_lots=False)
+        picking._lb_validate(backorder)
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'shipped')
+        picking._lb_invoice_on_dispatch()
+        return {'picking_id': picking.id}
+
+    def _apply_task_failed(self, payload, update, event_time):
+        if not payload.get('reason'):
+            raise UpdateRejected('reason is required')
+        reason = f'[{payload["code"]}] {payload["reason"]}' if payload.get('code') else payload['reason']
+        picking = self._picking(payload['picking']) if payload.get('picking') else self.env['stock.picking']
+        if picking:
+            picking._lb_record_update(update['type'], update.get('device_id'), event_time, exception=reason)
+            picking._lb_schedule_exception(self.env._('Device task failed'), reason)
+        return {'picking_id': picking.id, 'reason': reason}
+
+    def _apply_inventory_counted(self, payload, update, event_time):
+        product = self._product(payload.get('product'))
+        location = self._location(payload.get('location'))
+        if location.usage != 'internal':
+            raise UpdateRejected(f'{location.complete_name} is not an internal location')
+        quantity = self._line_quantity(payload, product)
+        lot = self.env['stock.lot']
+        if payload.get('lot'):
+            lot = self._lot(product, payload['lot'], location.company_id, create=True)
+        quants = self.env['stock.quant']._gather(product, location, lot_id=lot, strict=True)
+        if quants:
+            # Odoo may keep several quants for one product and location: the first absorbs the difference.
+            quants[0].inventory_quantity = quantity - sum(quants[1:].mapped('quantity'))
+            quant = quants[0]
+        else:
+            quant = self.env['stock.quant'].with_context(inventory_mode=True).create({
+                'product_id': product.id, 'location_id': location.id, 'lot_id': lot.id,
+                'inventory_quantity': quantity,
+            })
+        quant._apply_inventory()
+        return {'product_id': product.id}
+
+    # ------------------------------------------------------------------ managers
+    def action_mark_resolved(self):
+        if any(update.state != STATE_REJECTED for update in self):
+            raise UserError(self.env._('Only rejected updates can be marked as resolved.'))
+        self.write({'resolved_by_id': self.env.uid, 'resolved_at': fields.Datetime.now()})
+        self.activity_ids.action_done()
+
+    def _lb_schedule_exception(self, summary, note):
+        self.activity_schedule('logistics_bridge.mail_activity_type_exception', summary=summary, note=note,
+                               user_id=self.env['stock.picking']._lb_exception_user().id)
+
+    @api.model
+    def _housekeeping_domain(self):
+        limit = fields.Datetime.now() - timedelta(days=int(self.env['logistics.bridge.event']._param('retention_days')))
+        return [('state', '=', STATE_APPLIED), ('applied_at', '<', limit)]

@@ -1,0 +1,34 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    # Not a config_parameter field: those delete the parameter when unticked, and it defaults to on.
+    logistics_bridge_events_enabled = fields.Boolean(string='Emit bridge events')
+    logistics_bridge_disabled_event_types = fields.Char(
+        string='Disabled event types', config_parameter='logistics_bridge.disabled_event_types',
+        help='Comma-separated event types that are not emitted, e.g. product.changed')
+    logistics_bridge_max_attempts = fields.Integer(
+        string='Max publication attempts', config_parameter='logistics_bridge.max_attempts', default=10)
+    logistics_bridge_lease_seconds = fields.Integer(
+        string='Claim lease (s)', config_parameter='logistics_bridge.lease_seconds', default=60)
+    logistics_bridge_retention_days = fields.Integer(
+        string='Retention (days)', config_parameter='logistics_bridge.retention_days', default=30)
+    logistics_bridge_heartbeat_timeout_s = fields.Integer(
+        string='Heartbeat timeout (s)', config_parameter='logistics_bridge.heartbeat_timeout_s', default=300)
+    logistics_bridge_invoice_on_dispatch = fields.Boolean(
+        string='Invoice on dispatch', config_parameter='logistics_bridge.invoice_on_dispatch',
+        help='Create the customer invoice when a shipment.dispatched update completes the delivery '
+             'of an order invoiced on delivered quantities.')
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        res['logistics_bridge_events_enabled'] = self.env['logistics.bridge.event']._is_enabled(None)
+        return res
+
+    def set_values(self):
+        super().set_values()
+        self.env['ir.config_parameter'].sudo().set_param(
+            'logistics_bridge.events_enabled', str(bool(self.logistics_bridge_events_enabled)))

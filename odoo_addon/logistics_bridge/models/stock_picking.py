@@ -1,0 +1,163 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib import canonical
+from .logistics_bridge_event import PRIORITY_HIGH
+
+AUTOMATION_STATES = [
+    ('released', 'Released'),
+    ('in_progress', 'In progress'),
+    ('picked', 'Picked'),
+    ('packed', 'Packed'),
+    ('sorted', 'Sorted'),
+    ('shipped', 'Shipped'),
+    ('exception', 'Exception'),
+]
+AUTOMATION_RANK = {state: rank for rank, (state, _label) in enumerate(AUTOMATION_STATES)}
+
+
+def summarize_automation(states):
+    """Order-level summary: exception wins, else the least advanced picking sets the pace."""
+    states = [s for s in states if s]
+    if not states:
+        return False
+    if 'exception' in states:
+        return 'exception'
+    return min(states, key=AUTOMATION_RANK.get)
+
+
+def product_data(product):
+    return {'id': product.id, 'default_code': product.default_code, 'barcode': product.barcode,
+            'name': product.name}
+
+
+def location_data(location):
+    return location and {'id': location.id, 'name': location.complete_name, 'barcode': location.barcode}
+
+
+def partner_data(partner):
+    return partner and {'id': partner.id, 'ref': partner.ref, 'city': partner.city,
+                        'country_code': partner.country_id.code}
+
+
+class StockPicking(models.Model):
+    _inherit = 'stock.picking'
+
+    lb_automation_state = fields.Selection(AUTOMATION_STATES, string='Automation', readonly=True, copy=False,
+                                           index='btree_not_null')
+    lb_last_update_at = fields.Datetime(string='Last device update', readonly=True, copy=False)
+    lb_last_update_type = fields.Char(string='Last update type', readonly=True, copy=False)
+    lb_last_device = fields.Char(string='Last device', readonly=True, copy=False)
+    lb_last_exception = fields.Text(string='Automation exception', readonly=True, copy=False)
+    lb_carrier = fields.Char(string='Carrier (automation)', readonly=True, copy=False)
+    lb_sort_destination = fields.Char(string='Sort chute / lane', readonly=True, copy=False)
+    # Same field as stock_delivery's, so that the labelling update works without that module.
+    carrier_tracking_ref = fields.Char(string='Tracking Reference', copy=False)
+    lb_timeline_count = fields.Integer(compute='_compute_lb_timeline_count', string='Bridge timeline')
+
+    def _lb_correlation_id(self):
+        """Key chain shared by the order, its pickings and the device updates about them."""
+        self.ensure_one()
+        if self.sale_id:
+            return self.sale_id.name
+        if self.purchase_id:
+            return self.purchase_id.name
+        if self.return_id:
+            return self.return_id._lb_correlation_id()
+        return self.name
+
+    def _lb_timeline_domain(self):
+        return ['|', ('correlation_id', '=', self._lb_correlation_id()), ('picking_id', '=', self.id)]
+
+    def _compute_lb_timeline_count(self):
+        timeline = self.env['logistics.bridge.timeline']
+        for picking in self:
+            picking.lb_timeline_count = picking.id and timeline.search_count(picking._lb_timeline_domain())
+
+    def action_view_lb_timeline(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('logistics_bridge.logistics_bridge_timeline_action')
+        action['domain'] = self._lb_timeline_domain()
+        return action
+
+    # ------------------------------------------------------------------ outbox
+    def _lb_payload(self):
+        picking = {
+            'id': self.id, 'name': self.name, 'picking_type_code': self.picking_type_code,
+            'picking_type': self.picking_type_id.name, 'warehouse': self.picking_type_id.warehouse_id.code,
+            'state': self.state, 'origin': self.origin, 'return_of': self.return_id.name or None,
+            'scheduled_date': canonical.iso_utc(self.scheduled_date), 'date_done': canonical.iso_utc(self.date_done),
+            'partner': partner_data(self.partner_id), 'location': location_data(self.location_id),
+            'location_dest': location_data(self.location_dest_id), 'carrier_tracking_ref': self.carrier_tracking_ref,
+        }
+        lines = [{
+            'line_id': move.id, 'product': product_data(move.product_id), 'quantity': move.product_uom_qty,
+            'quantity_done': move.quantity, 'uom': move.product_uom.name,
+            'location': location_data(move.location_id), 'location_dest': location_data(move.location_dest_id),
+        } for move in self.move_ids if move.state != 'cancel' or self.state == 'cancel']
+        return canonical.shipment_payload(picking, lines)
+
+    def _lb_emit(self, event_type):
+        emit = self.env['logistics.bridge.event']._emit
+        for picking in self:
+            emit(event_type, picking, picking._lb_payload(), PRIORITY_HIGH, picking._lb_correlation_id())
+
+    def _lb_on_ready(self):
+        self.filtered(lambda p: not p.lb_automation_state).lb_automation_state = 'released'
+        self._lb_emit('stock.picking.ready')
+
+    def _action_done(self):
+        res = super()._action_done()
+        self.filtered(lambda p: p.state == 'done')._lb_emit('stock.picking.done')
+        return res
+
+    # ------------------------------------------------------------------ inbox effects
+    def _lb_record_update(self, update_type, device, event_time, state=None, exception=None):
+        vals = {'lb_last_update_type': update_type, 'lb_last_update_at': event_time, 'lb_last_device': device or False}
+        if exception:
+            vals.update(lb_automation_state='exception', lb_last_exception=exception)
+        elif state:
+            vals.update(lb_automation_state=state, lb_last_exception=False)
+        self.write(vals)
+
+    def _lb_validate(self, backorder):
+        """Validate without any wizard left waiting: the backorder question is answered in code."""
+        self.ensure_one()
+        res = self.button_validate()
+        if isinstance(res, dict) and res.get('res_model') == 'stock.backorder.confirmation':
+            wizard = self.env['stock.backorder.confirmation'].with_context(res['context']).create({})
+            if backorder == 'create':
+                wizard.process()
+            else:
+                wizard.process_cancel_backorder()
+        elif isinstance(res, dict) and res.get('type') == 'ir.actions.act_window':
+            raise UserError(self.env._('%(picking)s needs a manual step to validate: %(step)s',
+                                       picking=self.name, step=res.get('name') or res.get('res_model')))
+        if self.state != 'done':
+            raise UserError(self.env._('%s could not be validated.', self.name))
+
+    def _lb_invoice_on_dispatch(self):
+        """Finance setting: invoice once the last delivery of an order invoiced on delivery is done."""
+        order = self.sale_id
+        if (self.env['logistics.bridge.event']._param('invoice_on_dispatch') not in ('True', '1')
+                or not order or self.picking_type_code != 'outgoing'):
+            return
+        products = order.order_line.filtered(lambda line: not line.display_type).product_id
+        if (any(p.state not in ('done', 'cancel') for p in order.picking_ids if p.picking_type_code == 'outgoing')
+                or any(policy != 'delivery' for policy in products.mapped('invoice_policy'))):
+            return
+        if order.invoice_status == 'to invoice':
+            order._create_invoices()
+
+    @api.model
+    def _lb_exception_user(self):
+        for xmlid in ('logistics_bridge.logistics_bridge_group_manager', 'stock.group_stock_manager'):
+            users = self.env.ref(xmlid).users.filtered(lambda u: u.active and not u.share)
+            if users:
+                return users[0]
+        return self.env.ref('base.user_admin')
+
+    def _lb_schedule_exception(self, summary, note):
+        for picking in self:
+            picking.activity_schedule('logistics_bridge.mail_activity_type_exception', summary=summary, note=note,
+                                      user_id=(picking.user_id or self._lb_exception_user()).id)
