@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
+import { ConfirmPublisher, declareTopology, type Broker } from '../broker';
+import type { Config } from '../config';
+import type { OdooClient } from '../odoo';
+import type { Logger } from '../telemetry';
+import { RelayMetrics } from './metrics';
+import { Relay } from './relay';
+import { OdooOutboxSource } from './source';
+
+export const APP_ID = 'logistics-bridge';
+
+export interface RelayParts {
+  relay: Relay;
+  publisher: ConfirmPublisher;
+  source: OdooOutboxSource;
+}
+
+/** Wires the relay from the configuration (used by main.ts and by the benchmark). */
+export function createRelay(deps: { config: Pick<Config, 'relay'>; odoo: OdooClient; broker: Pick<Broker, 'model'>; log: Logger; registry?: Registry }): RelayParts {
+  const { relay: cfg } = deps.config;
+  const log = deps.log.child({ module: 'relay' });
+  const metrics = new RelayMetrics(deps.registry);
+  const publisher = new ConfirmPublisher(deps.broker.model, {
+    window: cfg.maxInFlight,
+    log: deps.log.child({ module: 'publisher' }),
+    setup: declareTopology,
+    onConfirm: (s) => metrics.publishConfirm.observe(s),
+  });
+  const source = new OdooOutboxSource(deps.odoo);
+  const relay = new Relay(source, publisher, {
+    workerId: cfg.workerId ?? `${hostname()}-${process.pid}`,
+    batchSize: cfg.batchSize,
+    leaseSeconds: cfg.leaseSeconds,
+    maxBatchesInFlight: Math.max(2, Math.ceil(cfg.maxInFlight / cfg.batchSize)),
+    appId: APP_ID,
+    log,
+    metrics,
+  });
+  return { relay, publisher, source };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * One outbox row as `relay_claim` / `relay_replay` hand it over (the addon's fixed relay contract).
+ * `payload` is the canonical JSON *string*: its bytes are published as the body, unchanged.
+ */
+export const outboxEventSchema = z.object({
+  id: z.number().int().positive(),
+  uuid: z.string().min(1),
+  event_type: z.string().min(1),
+  schema_version: z.number().int(),
+  aggregate_model: z.string().nullish(),
+  aggregate_id: z.number().int().nullish(),
+  aggregate_key: z.string().min(1),
+  payload: z.string(),
+  correlation_id: z.string().nullish(),
+  company_id: z.number().int().nullish(),
+  priority: z.number().int(),
+  attempts: z.number().int().nonnegative(),
+  created_at: z.string().min(1),
+  user_id: z.number().int().nullish(),
+  database: z.string().min(1),
+});
+
+export type OutboxEvent = z.infer<typeof outboxEventSchema>;
+
+export const ackResultSchema = z.object({ acked: z.array(z.number().int()), refused: z.array(z.number().int()) });
+export const nackResultSchema = z.object({ retried: z.array(z.number().int()), dead: z.array(z.number().int()), refused: z.array(z.number().int()) });
+export const releaseResultSchema = z.object({ released: z.array(z.number().int()) });
+export const waitResultSchema = z.object({ ready: z.boolean(), max_id: z.number().int(), next_due_in: z.number().nullable() });
+export const statsSchema = z.object({
+  pending: z.number().int(),
+  claimed: z.number().int(),
+  published: z.number().int(),
+  dead: z.number().int(),
+  oldest_pending_age_s: z.number().nullable(),
+  oldest_pending_created_at: z.string().nullable(),
+});
+
+export type AckResult = z.infer<typeof ackResultSchema>;
+export type NackResult = z.infer<typeof nackResultSchema>;
+export type ReleaseResult = z.infer<typeof releaseResultSchema>;
+export type WaitResult = z.infer<typeof waitResultSchema>;
+export type OutboxStats = z.infer<typeof statsSchema>;
+
+export interface Failure {
+  id: number;
+  error: string;
+  /** Dead at once (no retry), e.g. a payload that fails its schema. */
+  permanent?: boolean;
+}
+
+/** A claimed row that could not even be read as an OutboxEvent: it is nacked permanent with the reason. */
+export interface MalformedRow {
+  id: number;
+  error: string;
+}
+
+/** Splits a claim answer into well-formed events and rows to nack (a row without an id is dropped: its lease expires). */
+export function parseRows(rows: unknown): { events: OutboxEvent[]; malformed: MalformedRow[] } {
+  if (!Array.isArray(rows)) throw new TypeError(`expected a list of outbox events, got ${typeof rows}`);
+  const events: OutboxEvent[] = [];
+  const malformed: MalformedRow[] = [];
+  for (const row of rows) {
+    const parsed = outboxEventSchema.safeParse(row);
+    if (parsed.success) {
+      events.push(parsed.data);
+      continue;
+    }
+    const id = (row as { id?: unknown } | null)?.id;
+    if (typeof id === 'number' && Number.isInteger(id)) malformed.push({ id, error: `malformed outbox row: ${z.prettifyError(parsed.error)}` });
+  }
+  return { events, malformed };
+}

@@ -1,0 +1,51 @@
+import type { Options } from 'amqplib';
+import { EVENTS_EXCHANGE, type PublishRequest } from '../broker';
+import type { OutboxEvent } from './event';
+
+/** AMQP header names of the message contract (docs/relay.md). */
+export const HEADERS = {
+  schemaVersion: 'x-schema-version',
+  aggregateKey: 'x-aggregate-key',
+  companyId: 'x-company-id',
+  database: 'x-odoo-database',
+  outboxId: 'x-outbox-id',
+  createdAt: 'x-created-at',
+  replayedAt: 'x-replayed-at',
+} as const;
+
+export interface MessageOptions {
+  appId: string;
+  exchange?: string;
+  /** Set for an operator replay: the same messageId, marked so consumers can tell. */
+  replayedAt?: Date;
+}
+
+/**
+ * The message contract, pure: routing key = event type; body = the canonical payload string's bytes,
+ * untouched; messageId = event UUID (consumers dedupe on it); persistent; timestamp = commit time of
+ * the event in Odoo (seconds, AMQP's unit; milliseconds in `x-created-at`).
+ */
+export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishRequest {
+  const createdMs = Date.parse(event.created_at);
+  const headers: Record<string, string | number | boolean> = {
+    [HEADERS.schemaVersion]: event.schema_version,
+    [HEADERS.aggregateKey]: event.aggregate_key,
+    [HEADERS.database]: event.database,
+    [HEADERS.outboxId]: event.id,
+    [HEADERS.createdAt]: event.created_at,
+  };
+  if (event.company_id != null) headers[HEADERS.companyId] = event.company_id;
+  if (opts.replayedAt) headers[HEADERS.replayedAt] = opts.replayedAt.toISOString();
+  const options: Options.Publish = {
+    persistent: true,
+    messageId: event.uuid,
+    type: event.event_type,
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    appId: opts.appId,
+    headers,
+  };
+  if (event.correlation_id) options.correlationId = event.correlation_id;
+  if (Number.isFinite(createdMs)) options.timestamp = Math.floor(createdMs / 1000);
+  return { exchange: opts.exchange ?? EVENTS_EXCHANGE, routingKey: event.event_type, content: Buffer.from(event.payload, 'utf8'), options };
+}

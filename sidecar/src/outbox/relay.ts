@@ -1,0 +1,260 @@
+import { PublishError, type PublishRequest } from '../broker';
+import type { Service } from '../lifecycle';
+import { backoffDelay, sleep } from '../retry';
+import type { Logger } from '../telemetry';
+import type { Failure, MalformedRow, OutboxEvent } from './event';
+import { buildMessage } from './message';
+import type { RelayMetrics } from './metrics';
+import { planWaves, splitBlocked } from './ordering';
+import { describeFailure, failureKind, retryDelay } from './policy';
+import { checkPayload } from './schemas';
+import type { OutboxSource } from './source';
+
+/** What the relay needs from the broker side (ConfirmPublisher in production). */
+export interface RelayPublisher {
+  ready(signal?: AbortSignal): Promise<void>;
+  publish(req: PublishRequest, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RelayOptions {
+  workerId: string;
+  batchSize: number;
+  leaseSeconds: number;
+  /** Claimed batches being published at once; the next claim overlaps the current batch's confirms. */
+  maxBatchesInFlight: number;
+  appId: string;
+  log: Logger;
+  metrics: RelayMetrics;
+  exchange?: string;
+  /** relay_wait long-poll when idle (Odoo caps it at 25 s). */
+  waitTimeoutSeconds?: number;
+  /** How often outbox lag and counts are read for the metrics; 0 disables. */
+  statsIntervalMs?: number;
+  /** Attempts for ack / nack / release after the broker answered; after that the leases expire. */
+  settleAttempts?: number;
+}
+
+/**
+ * The outbox relay: claim a batch, publish it through the confirm window, ack the confirmed ids to
+ * Odoo, nack the failures, release what was not sent. The next claim is made while the current batch
+ * is in flight. When nothing is claimable it long-polls `relay_wait` (a NOTIFY wakes it) instead of
+ * polling. On abort: no new claims, publishes not yet sent are released, the ones on the wire are
+ * awaited and acked.
+ */
+export class Relay implements Service {
+  readonly name = 'outbox-relay';
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly source: OutboxSource,
+    private readonly publisher: RelayPublisher,
+    private readonly opts: RelayOptions,
+  ) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    const stats = this.statsLoop(signal);
+    try {
+      await this.loop(signal);
+    } finally {
+      await Promise.allSettled(this.inFlight);
+      await stats;
+      this.opts.log.info('relay stopped', { workerId: this.opts.workerId });
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const { log, metrics, workerId } = this.opts;
+    let afterId = 0;
+    let consecutiveFailures = 0;
+    let emptyWakes = 0;
+    let failing: string | undefined;
+    log.info('relay started', { workerId, batchSize: this.opts.batchSize, batchesInFlight: this.opts.maxBatchesInFlight });
+    while (!signal.aborted) {
+      let stage = 'claim';
+      try {
+        while (this.inFlight.size >= this.opts.maxBatchesInFlight) await Promise.race(this.inFlight);
+        // Leasing rows while the broker is down would only age them: wait for a channel first.
+        stage = 'broker';
+        await this.publisher.ready(signal);
+        stage = 'claim';
+        // Not aborted mid-call: rows Odoo already leased to us must be known, to be released below.
+        const { events, malformed } = await this.source.claim(workerId, this.opts.batchSize, this.opts.leaseSeconds);
+        if (failing) log.info('Odoo reachable again; relay resumes', { after: failing });
+        failing = undefined;
+        consecutiveFailures = 0;
+        if (signal.aborted) {
+          await this.settle('release', () => this.source.release(workerId, [...events, ...malformed].map((e) => e.id)));
+          break;
+        }
+        if (events.length + malformed.length > 0) {
+          emptyWakes = 0;
+          this.track(this.processBatch(events, malformed, signal));
+          continue;
+        }
+        if (this.inFlight.size > 0) {
+          // Acks of the batches in flight unblock their aggregates' next events: claim again after them.
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        stage = 'wait';
+        const answer = await this.source.wait(afterId, this.opts.waitTimeoutSeconds ?? 20, signal);
+        // `ready` with nothing new since the last look means claimable work another relay takes first:
+        // back off a little instead of spinning on claim/wait.
+        emptyWakes = answer.ready && answer.max_id <= afterId ? emptyWakes + 1 : 0;
+        afterId = Math.max(afterId, answer.max_id);
+        if (emptyWakes > 1) await sleep(Math.min(2_000, 25 * 2 ** emptyWakes), signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        const kind = stage === 'broker' ? 'broker' : failureKind(err);
+        metrics.errors.inc({ stage, kind });
+        const delay = kind === 'broker' ? backoffDelay(consecutiveFailures, { baseMs: 200, maxMs: 10_000 }) : retryDelay(consecutiveFailures, kind);
+        consecutiveFailures++;
+        failing = stage;
+        const message = kind === 'broker' ? 'RabbitMQ unavailable; retrying' : describeFailure(kind, stage);
+        log[consecutiveFailures === 1 || kind === 'auth' ? 'error' : 'warn'](message, { stage, kind, error: err instanceof Error ? err.message : String(err), retryInMs: delay });
+        await sleep(delay, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private track(batch: Promise<void>): void {
+    const tracked: Promise<void> = batch
+      .catch((err: unknown) => {
+        this.opts.log.error('batch failed unexpectedly; its leases will expire', { error: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Publishes one claimed batch and reports every event's outcome to Odoo. Never rejects. */
+  private async processBatch(events: OutboxEvent[], malformed: MalformedRow[], signal: AbortSignal): Promise<void> {
+    const { log, metrics, workerId } = this.opts;
+    metrics.claimed.inc(events.length + malformed.length);
+    const failures: Failure[] = [];
+    const failedAggregates = new Set<string>();
+    for (const row of malformed) {
+      failures.push({ id: row.id, error: row.error, permanent: true });
+      metrics.nacked.inc({ reason: 'malformed' });
+      log.error('malformed outbox row; nacked as permanent', { outboxId: row.id, error: row.error });
+    }
+    const valid: OutboxEvent[] = [];
+    for (const event of events) {
+      const check = checkPayload(event.event_type, event.schema_version, event.payload);
+      if (check.ok) {
+        valid.push(event);
+        continue;
+      }
+      failures.push({ id: event.id, error: check.error, permanent: true });
+      failedAggregates.add(event.aggregate_key);
+      metrics.nacked.inc({ reason: 'schema' });
+      log.error('event fails its schema: not published, dead in Odoo; its aggregate waits until an admin resolves it', {
+        eventId: event.uuid,
+        correlationId: event.correlation_id,
+        outboxId: event.id,
+        eventType: event.event_type,
+        aggregateKey: event.aggregate_key,
+        error: check.error,
+      });
+    }
+
+    const confirmed: number[] = [];
+    const release: number[] = [];
+    for (const wave of planWaves(valid)) {
+      const { go, blocked } = splitBlocked(wave, failedAggregates);
+      release.push(...blocked.map((e) => e.id));
+      const outcomes = await Promise.allSettled(go.map((e) => this.publishOne(e, signal)));
+      outcomes.forEach((outcome, i) => {
+        const event = go[i] as OutboxEvent;
+        if (outcome.status === 'fulfilled') {
+          confirmed.push(event.id);
+          return;
+        }
+        failedAggregates.add(event.aggregate_key);
+        const err: unknown = outcome.reason;
+        if (err instanceof PublishError && err.kind === 'nacked') {
+          failures.push({ id: event.id, error: err.message });
+          metrics.nacked.inc({ reason: 'broker' });
+          log.warn('RabbitMQ refused the event; nacked for a retry', { eventId: event.uuid, correlationId: event.correlation_id, outboxId: event.id });
+        } else {
+          // Never sent (shutdown) or the connection died before the confirm: hand it back without
+          // counting an attempt; it is published again (consumers dedupe on messageId).
+          release.push(event.id);
+          log.debug('event not confirmed; released', { eventId: event.uuid, correlationId: event.correlation_id, reason: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    }
+
+    await Promise.all([
+      confirmed.length ? this.settle('ack', () => this.ack(confirmed)) : undefined,
+      failures.length ? this.settle('nack', () => this.nack(failures)) : undefined,
+      release.length ? this.settle('release', () => this.release(release)) : undefined,
+    ]);
+    log.debug('batch done', { workerId, claimed: events.length + malformed.length, published: confirmed.length, failed: failures.length, released: release.length });
+  }
+
+  private async publishOne(event: OutboxEvent, signal: AbortSignal): Promise<void> {
+    await this.publisher.publish(buildMessage(event, { appId: this.opts.appId, exchange: this.opts.exchange }), signal);
+    this.opts.metrics.published.inc({ type: event.event_type });
+    const created = Date.parse(event.created_at);
+    if (Number.isFinite(created)) this.opts.metrics.commitToConfirm.observe(Math.max(0, (Date.now() - created) / 1000));
+    this.opts.log.debug('event published', { eventId: event.uuid, correlationId: event.correlation_id, outboxId: event.id, eventType: event.event_type });
+  }
+
+  private async ack(ids: number[]): Promise<void> {
+    const res = await this.source.ack(this.opts.workerId, ids);
+    this.opts.metrics.acked.inc(res.acked.length);
+    if (res.refused.length) {
+      this.opts.log.warn('Odoo refused acks: the leases expired and the events may be published twice (consumers dedupe on messageId)', { outboxIds: res.refused.slice(0, 50), count: res.refused.length });
+    }
+  }
+
+  private async nack(failures: Failure[]): Promise<void> {
+    const res = await this.source.nack(this.opts.workerId, failures);
+    this.opts.metrics.dead.inc(res.dead.length);
+    if (res.dead.length) this.opts.log.error('events are dead in Odoo (see Logistics Bridge > Outbox); their aggregates wait', { outboxIds: res.dead.slice(0, 50), count: res.dead.length });
+  }
+
+  private async release(ids: number[]): Promise<void> {
+    const res = await this.source.release(this.opts.workerId, ids);
+    this.opts.metrics.released.inc(res.released.length);
+  }
+
+  /**
+   * Reports an outcome to Odoo with a few retries, on purpose without the abort signal: on shutdown
+   * the confirmed events must still be acked. When it keeps failing the leases expire and the events
+   * are published again (at least once).
+   */
+  private async settle(stage: 'ack' | 'nack' | 'release', call: () => Promise<unknown>): Promise<void> {
+    const attempts = this.opts.settleAttempts ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await call();
+        return;
+      } catch (err) {
+        const kind = failureKind(err);
+        this.opts.metrics.errors.inc({ stage, kind });
+        if (attempt + 1 >= attempts) {
+          this.opts.log.error(`cannot ${stage} to Odoo; the leases will expire and the events be handled again`, { kind, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        await sleep(backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 }));
+      }
+    }
+  }
+
+  private async statsLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.opts.statsIntervalMs ?? 15_000;
+    if (interval <= 0) return;
+    while (!signal.aborted) {
+      try {
+        const s = await this.source.stats(signal);
+        this.opts.metrics.lag.set(s.oldest_pending_age_s ?? 0);
+        for (const state of ['pending', 'claimed', 'published', 'dead'] as const) this.opts.metrics.outbox.set({ state }, s[state]);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.opts.metrics.errors.inc({ stage: 'stats', kind: failureKind(err) });
+      }
+      await sleep(interval, signal).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { OdooClient } from '../odoo';
+import {
+  ackResultSchema,
+  nackResultSchema,
+  parseRows,
+  releaseResultSchema,
+  statsSchema,
+  waitResultSchema,
+  type AckResult,
+  type Failure,
+  type MalformedRow,
+  type NackResult,
+  type OutboxEvent,
+  type OutboxStats,
+  type ReleaseResult,
+  type WaitResult,
+} from './event';
+
+export const OUTBOX_MODEL = 'logistics.bridge.event';
+
+export interface ReplayQuery {
+  sinceId?: number;
+  /** ISO 8601 time: events created at or after it. */
+  since?: string;
+  eventTypes?: string[];
+  limit?: number;
+}
+
+/** What the relay needs from the outbox; the Odoo implementation below, fakes in unit tests. */
+export interface OutboxSource {
+  claim(workerId: string, limit: number, leaseSeconds: number, signal?: AbortSignal): Promise<{ events: OutboxEvent[]; malformed: MalformedRow[] }>;
+  ack(workerId: string, ids: number[]): Promise<AckResult>;
+  nack(workerId: string, failures: Failure[]): Promise<NackResult>;
+  release(workerId: string, ids: number[]): Promise<ReleaseResult>;
+  wait(afterId: number, timeoutSeconds: number, signal?: AbortSignal): Promise<WaitResult>;
+  stats(signal?: AbortSignal): Promise<OutboxStats>;
+  replay(query: ReplayQuery, signal?: AbortSignal): Promise<OutboxEvent[]>;
+}
+
+/**
+ * The addon's relay API over JSON-RPC (`execute_kw` as the service user). Thin: every answer is parsed
+ * with zod at this boundary. ack, release and stats are idempotent and retried by the client after a
+ * reset; claim and nack are not (a repeated claim only leases rows that then expire, a repeated nack
+ * would count an attempt twice).
+ */
+export class OdooOutboxSource implements OutboxSource {
+  constructor(private readonly odoo: OdooClient) {}
+
+  async claim(workerId: string, limit: number, leaseSeconds: number, signal?: AbortSignal) {
+    return parseRows(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_claim', [workerId], { limit, lease_seconds: leaseSeconds }, { signal }));
+  }
+
+  async ack(workerId: string, ids: number[]): Promise<AckResult> {
+    return ackResultSchema.parse(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_ack', [workerId, ids], {}, { idempotent: true }));
+  }
+
+  async nack(workerId: string, failures: Failure[]): Promise<NackResult> {
+    return nackResultSchema.parse(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_nack', [workerId, failures]));
+  }
+
+  async release(workerId: string, ids: number[]): Promise<ReleaseResult> {
+    return releaseResultSchema.parse(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_release', [workerId, ids], {}, { idempotent: true }));
+  }
+
+  async wait(afterId: number, timeoutSeconds: number, signal?: AbortSignal): Promise<WaitResult> {
+    return waitResultSchema.parse(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_wait', [], { after_id: afterId, timeout: timeoutSeconds }, { idempotent: true, signal }));
+  }
+
+  async stats(signal?: AbortSignal): Promise<OutboxStats> {
+    return statsSchema.parse(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_stats', [], {}, { idempotent: true, signal }));
+  }
+
+  async replay(query: ReplayQuery, signal?: AbortSignal): Promise<OutboxEvent[]> {
+    const kwargs: Record<string, unknown> = {};
+    if (query.sinceId !== undefined) kwargs.since_id = query.sinceId;
+    if (query.since !== undefined) kwargs.since = query.since;
+    if (query.eventTypes?.length) kwargs.event_types = query.eventTypes;
+    if (query.limit !== undefined) kwargs.limit = query.limit;
+    const { events, malformed } = parseRows(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_replay', [], kwargs, { idempotent: true, signal }));
+    if (malformed.length) throw new Error(`relay_replay returned malformed rows: ${malformed.map((m) => `${m.id}: ${m.error}`).join('; ')}`);
+    return events;
+  }
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { PublishError, type PublishRequest } from '../../../sidecar/src/broker';
+import { Relay, RelayMetrics, type Failure, type OutboxEvent, type OutboxSource, type RelayPublisher } from '../../../sidecar/src/outbox';
+import { createLogger } from '../../../sidecar/src/telemetry';
+import { event } from './fixtures';
+
+/** An in-memory outbox with the addon's claim semantics reduced to what the relay relies on. */
+class FakeSource implements OutboxSource {
+  pending: OutboxEvent[] = [];
+  acked: number[] = [];
+  nacked: Failure[] = [];
+  released: number[] = [];
+  claims = 0;
+  async claim(_w: string, limit: number) {
+    this.claims++;
+    const events = this.pending.splice(0, limit);
+    return { events, malformed: [] };
+  }
+  async ack(_w: string, ids: number[]) {
+    this.acked.push(...ids);
+    return { acked: ids, refused: [] };
+  }
+  async nack(_w: string, failures: Failure[]) {
+    this.nacked.push(...failures);
+    return { retried: [], dead: failures.filter((f) => f.permanent).map((f) => f.id), refused: [] };
+  }
+  async release(_w: string, ids: number[]) {
+    this.released.push(...ids);
+    return { released: ids };
+  }
+  async wait(afterId: number, _t: number, signal?: AbortSignal) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 20);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    return { ready: this.pending.length > 0, max_id: afterId, next_due_in: null };
+  }
+  async stats() {
+    return { pending: this.pending.length, claimed: 0, published: this.acked.length, dead: 0, oldest_pending_age_s: null, oldest_pending_created_at: null };
+  }
+  async replay() {
+    return [];
+  }
+}
+
+class FakePublisher implements RelayPublisher {
+  sent: PublishRequest[] = [];
+  constructor(private readonly outcome: (req: PublishRequest) => Promise<void> = async () => undefined) {}
+  async ready() {}
+  async publish(req: PublishRequest) {
+    this.sent.push(req);
+    await this.outcome(req);
+  }
+}
+
+function relay(source: OutboxSource, publisher: RelayPublisher) {
+  return new Relay(source, publisher, {
+    workerId: 'w1',
+    batchSize: 10,
+    leaseSeconds: 60,
+    maxBatchesInFlight: 2,
+    appId: 'test',
+    log: createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })),
+    metrics: new RelayMetrics(),
+    statsIntervalMs: 0,
+    waitTimeoutSeconds: 1,
+  });
+}
+
+async function until(cond: () => boolean, signal: AbortController): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  signal.abort(new Error('test done'));
+}
+
+describe('Relay loop (unit, fake outbox and broker)', () => {
+  it('publishes every claimed event and acks exactly the confirmed ones', async () => {
+    const source = new FakeSource();
+    source.pending = Array.from({ length: 25 }, (_, i) => event({ id: 100 + i }));
+    const publisher = new FakePublisher();
+    const ac = new AbortController();
+    const run = relay(source, publisher).run(ac.signal);
+    await until(() => source.acked.length === 25, ac);
+    await run;
+    assert.deepEqual([...source.acked].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => 100 + i));
+    assert.equal(publisher.sent.length, 25);
+    assert.deepEqual(source.nacked, []);
+  });
+
+  it('nacks a payload failing its schema as permanent and still publishes the others', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1 }), event({ id: 2, payload: '{"shipment":{}}' }), event({ id: 3 })];
+    const publisher = new FakePublisher();
+    const ac = new AbortController();
+    const run = relay(source, publisher).run(ac.signal);
+    await until(() => source.acked.length === 2 && source.nacked.length === 1, ac);
+    await run;
+    assert.deepEqual([...source.acked].sort(), [1, 3]);
+    assert.equal(source.nacked[0]?.id, 2);
+    assert.equal(source.nacked[0]?.permanent, true);
+    assert.match(source.nacked[0]?.error ?? '', /schema/);
+    assert.deepEqual(publisher.sent.map((m) => m.options.headers?.['x-outbox-id']).sort(), [1, 3]);
+  });
+
+  it('nacks a broker refusal for a retry and releases what the broker never confirmed', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1 }), event({ id: 2 }), event({ id: 3 })];
+    const publisher = new FakePublisher(async (req) => {
+      const id = req.options.headers?.['x-outbox-id'];
+      if (id === 1) throw new PublishError('nacked', 'broker did not confirm: message nacked');
+      if (id === 2) throw new PublishError('channel-closed', 'broker did not confirm: channel closed');
+    });
+    const ac = new AbortController();
+    const run = relay(source, publisher).run(ac.signal);
+    await until(() => source.acked.length + source.nacked.length + source.released.length === 3, ac);
+    await run;
+    assert.deepEqual(source.acked, [3]);
+    assert.deepEqual(source.nacked.map((f) => [f.id, f.permanent ?? false]), [[1, false]]);
+    assert.deepEqual(source.released, [2]);
+  });
+
+  it('publishes N+1 of an aggregate only after N is confirmed, and holds it back when N fails', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1, aggregate_key: 'a' }), event({ id: 2, aggregate_key: 'a' }), event({ id: 3, aggregate_key: 'b' }), event({ id: 4, aggregate_key: 'b' })];
+    const order: number[] = [];
+    const publisher = new FakePublisher(async (req) => {
+      const id = Number(req.options.headers?.['x-outbox-id']);
+      order.push(id);
+      await new Promise((r) => setTimeout(r, 5));
+      if (id === 1) throw new PublishError('nacked', 'message nacked');
+    });
+    const ac = new AbortController();
+    const run = relay(source, publisher).run(ac.signal);
+    await until(() => source.acked.length + source.nacked.length + source.released.length === 4, ac);
+    await run;
+    assert.ok(order.indexOf(3) < order.indexOf(4));
+    assert.ok(!order.includes(2), 'event 2 must not overtake the failed event 1');
+    assert.deepEqual(source.released, [2]);
+    assert.deepEqual([...source.acked].sort(), [3, 4]);
+  });
+
+  it('on abort acks what is confirmed and releases what was not sent', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1 }), event({ id: 2 })];
+    const ac = new AbortController();
+    const publisher = new FakePublisher(async (req) => {
+      if (req.options.headers?.['x-outbox-id'] === 2) {
+        ac.abort(new Error('SIGTERM'));
+        throw new PublishError('aborted', 'aborted');
+      }
+    });
+    await relay(source, publisher).run(ac.signal);
+    assert.deepEqual(source.acked, [1]);
+    assert.deepEqual(source.released, [2]);
+    assert.deepEqual(source.nacked, []);
+  });
+});
