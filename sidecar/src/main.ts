@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { HealthServer } from './health';
 import { runUntilSignal, type Service } from './lifecycle';
 import { OdooClient } from './odoo';
+import { createRelay } from './outbox';
 import { createLogger, createRegistry } from './telemetry';
 
 /** The composition root: the only place that reads process.env and wires the parts together. */
@@ -37,9 +38,11 @@ async function main(): Promise<number> {
   const address = await health.start();
   log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
 
-  const services: Service[] = [];
+  const outbox = createRelay({ config, odoo, broker, log, registry });
+  const services: Service[] = [outbox.relay];
   const code = await runUntilSignal(services, log);
   await health.stop();
+  await outbox.publisher.close();
   await broker.close();
   odoo.close();
   log.info('sidecar stopped');
