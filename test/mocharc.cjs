@@ -2,7 +2,7 @@
 module.exports = {
   require: ['tsx/cjs'],
   extension: ['ts'],
-  reporter: 'spec',
+  reporter: require.resolve('./support/reporter.cjs'),
   timeout: 10000,
   exit: true,
 };

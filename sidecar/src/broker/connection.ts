@@ -14,6 +14,7 @@ export type SetupFn = (model: ChannelModel) => Promise<void>;
  */
 export class Broker {
   private connected = false;
+  private current: ChannelModel | undefined;
   private readonly setups: SetupFn[] = [];
   private readonly reconnects?: Counter;
 
@@ -68,6 +69,10 @@ export class Broker {
   /** Runs `setup` now if connected and after every reconnect. */
   onConnect(setup: SetupFn): void {
     this.setups.push(setup);
+    const model = this.current;
+    if (model && this.connected) {
+      setup(model).catch((err: unknown) => this.log.error('broker setup failed', { error: err instanceof Error ? err.message : String(err) }));
+    }
   }
 
   async close(): Promise<void> {
@@ -80,7 +85,8 @@ export class Broker {
 
   private watch(url: string): void {
     let everConnected = false;
-    this.model.on('connect', () => {
+    this.model.on('connect', (model: ChannelModel) => {
+      this.current = model;
       this.connected = true;
       if (everConnected) this.reconnects?.inc();
       everConnected = true;
@@ -88,6 +94,7 @@ export class Broker {
     });
     this.model.on('disconnect', (err: Error) => {
       this.connected = false;
+      this.current = undefined;
       this.log.warn('RabbitMQ connection lost; reconnecting', { error: err.message });
     });
     this.model.on('connect-failed', (err: Error) => this.log.warn('cannot connect to RabbitMQ', { url: redactUrl(url), error: err.message }));

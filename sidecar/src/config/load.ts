@@ -39,8 +39,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, re
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');
-      if (resolved[name] === undefined && i.code !== 'custom') return `${name}: missing (${describe(name)})`;
-      return i.code === 'custom' ? `${name}: ${i.message}` : `${name}: invalid: ${i.message}`;
+      if (resolved[name] === undefined) return `${name}: missing (${i.code === 'custom' ? i.message : describe(name)})`;
+      return `${name}: invalid: ${i.message}`;
     });
     throw new ConfigError(lines.join('; '));
   }

@@ -41,7 +41,7 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
-      ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'set ODOO_API_KEY (or ODOO_PASSWORD)' });
+      ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'API key of the service user, or set ODOO_PASSWORD' });
     }
     if (Boolean(env.AMQP_CERT_FILE) !== Boolean(env.AMQP_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['AMQP_KEY_FILE'], message: 'AMQP_CERT_FILE and AMQP_KEY_FILE go together' });

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { OdooAuthError, OdooClient } from '../../sidecar/src/odoo';
+import { odooTarget } from './hooks';
+
+describe('odoo tier: JSON-RPC client against a real Odoo 18', () => {
+  it('authenticates the service user with its API key and calls a model method', async () => {
+    const t = odooTarget();
+    const client = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
+    const uid = await client.authenticate();
+    assert.ok(uid > 0);
+    const me = (await client.executeKw('res.users', 'read', [[uid], ['login']])) as Array<{ login: string }>;
+    assert.equal(me[0]?.login, t.service.login);
+    client.close();
+  });
+
+  it('answers a wrong API key with a typed OdooAuthError', async () => {
+    const t = odooTarget();
+    const client = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: 'not-the-key' });
+    await assert.rejects(client.authenticate(), (err: unknown) => err instanceof OdooAuthError && /refused login/.test(err.message));
+    client.close();
+  });
+
+  it('keeps the Odoo exception class and message of a server-side error', async () => {
+    const t = odooTarget();
+    const client = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
+    await assert.rejects(client.executeKw('no.such.model', 'search', [[]]), (err: unknown) => {
+      const e = err as { odooClass?: string; message: string };
+      return typeof e.odooClass === 'string' && e.odooClass !== 'unknown' && e.message.includes('no.such.model');
+    });
+    client.close();
+  });
+});

@@ -1,0 +1,310 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { PG } from './env';
+
+/**
+ * The odoo tier's harness. It never relies on an Odoo somebody else started: given an Odoo 18 source
+ * tree (ODOO_SRC, else /opt/odoo-src) it creates a throw-away database from a cached template
+ * (stock, sale_stock, purchase_stock pre-installed: creating that takes ~50 s, copying it ~1 s),
+ * installs the addon, starts its own server on a free port with cron threads off, and drops it all
+ * afterwards. Given ODOO_URL instead, it uses that server as it is (the addon must be installed).
+ */
+
+const exec = promisify(execFile);
+export const ADDON_DIR = resolve(__dirname, '../../odoo_addon');
+const PYTHON = process.env.ODOO_PYTHON ?? '/usr/bin/python3';
+const DEPENDENCIES = ['stock', 'sale_stock', 'purchase_stock'];
+const DB_ROLE = { user: process.env.ODOO_DB_USER ?? 'odoo', password: process.env.ODOO_DB_PASSWORD ?? 'odoo' };
+export const SERVICE_GROUP = 'logistics_bridge.logistics_bridge_group_service';
+
+export interface Credentials {
+  login: string;
+  secret: string;
+}
+
+export interface OdooTarget {
+  url: string;
+  db: string;
+  admin: Credentials;
+  /** The integration service user (group logistics_bridge_group_service) and its API key. */
+  service: Credentials;
+  /** The Odoo source tree when this harness runs the server itself. */
+  src?: string;
+  stop(): Promise<void>;
+}
+
+export type OdooSource = { kind: 'source'; src: string } | { kind: 'url'; url: string } | { kind: 'none'; why: string };
+
+/** Where the odoo tier gets its Odoo from, or why it cannot run. */
+export function locateOdoo(env: NodeJS.ProcessEnv = process.env): OdooSource {
+  if (env.ODOO_URL) return { kind: 'url', url: env.ODOO_URL };
+  const src = env.ODOO_SRC ?? '/opt/odoo-src';
+  if (existsSync(join(src, 'odoo-bin'))) return { kind: 'source', src };
+  return {
+    kind: 'none',
+    why: env.ODOO_SRC
+      ? `ODOO_SRC=${env.ODOO_SRC} has no odoo-bin`
+      : 'no Odoo 18 source tree at /opt/odoo-src (set ODOO_SRC, or ODOO_URL for a running Odoo; ../shared/tools/odoo-up.sh extracts one)',
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ ...PG, user: process.env.PGUSER ?? 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Odoo refuses to run as the postgres superuser; make sure its own role exists. */
+async function ensureRole(): Promise<void> {
+  await withPg(async (c) => {
+    const { rowCount } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [DB_ROLE.user]);
+    if (!rowCount) await c.query(`CREATE ROLE ${ident(DB_ROLE.user)} LOGIN CREATEDB PASSWORD '${DB_ROLE.password.replace(/'/g, "''")}'`);
+  });
+}
+
+export async function dropDatabase(db: string): Promise<void> {
+  await withPg((c) => c.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`));
+}
+
+export function writeConfig(src: string, dir: string, port: number): string {
+  const addons = [join(src, 'odoo/addons'), join(src, 'addons'), ADDON_DIR].filter((p) => existsSync(p));
+  const conf = join(dir, 'odoo.conf');
+  writeFileSync(
+    conf,
+    [
+      '[options]',
+      `addons_path = ${addons.join(',')}`,
+      `data_dir = ${join(dir, 'data')}`,
+      `db_host = ${PG.host}`,
+      `db_port = ${PG.port}`,
+      `db_user = ${DB_ROLE.user}`,
+      `db_password = ${DB_ROLE.password}`,
+      'http_interface = 127.0.0.1',
+      `http_port = ${port}`,
+      `gevent_port = ${port + 1}`,
+      'max_cron_threads = 0',
+      'admin_passwd = admin',
+      'without_demo = all',
+      '',
+    ].join('\n'),
+  );
+  return conf;
+}
+
+export interface OdooBinResult {
+  code: number;
+  log: string;
+}
+
+/** Runs `odoo-bin` to completion (install, upgrade, tests); the log comes back whole. */
+export async function odooBin(src: string, conf: string, args: string[], logFile: string): Promise<OdooBinResult> {
+  const child = spawn(PYTHON, ['odoo-bin', '-c', conf, `--logfile=${logFile}`, ...args], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
+  const log = (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + stderr;
+  return { code, log };
+}
+
+/** Template databases are keyed by Odoo snapshot and module list, so a new source tree gets a new one. */
+function templateName(src: string): string {
+  const snapshot = existsSync(join(src, '.snapshot')) ? readFileSync(join(src, '.snapshot'), 'utf8') : src;
+  return `lb_tpl_${createHash('sha1').update(snapshot + DEPENDENCIES.join(',')).digest('hex').slice(0, 10)}`;
+}
+
+async function templateReady(name: string): Promise<boolean> {
+  return withPg(async (c) => {
+    const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) return false;
+    const db = new Client({ ...PG, user: process.env.PGUSER ?? 'postgres', database: name });
+    await db.connect();
+    try {
+      const r = await db.query("SELECT count(*)::int AS n FROM ir_module_module WHERE state = 'installed' AND name = ANY($1)", [DEPENDENCIES]);
+      return r.rows[0].n === DEPENDENCIES.length;
+    } catch {
+      return false;
+    } finally {
+      await db.end();
+    }
+  });
+}
+
+/** Creates (once) the template with the addon's dependencies; later runs copy it. */
+export async function ensureTemplate(src: string, dir: string, log: (line: string) => void): Promise<string> {
+  await ensureRole();
+  const name = templateName(src);
+  if (await templateReady(name)) return name;
+  await dropDatabase(name);
+  log(`creating template database ${name} with ${DEPENDENCIES.join(', ')} (about a minute, once)`);
+  const conf = writeConfig(src, dir, await freePort());
+  const res = await odooBin(src, conf, ['-d', name, '-i', DEPENDENCIES.join(','), '--stop-after-init', '--without-demo=all'], join(dir, 'template.log'));
+  if (res.code !== 0) throw new Error(`template ${name} failed (exit ${res.code}):\n${res.log.slice(-3000)}`);
+  return name;
+}
+
+/** Copies the template into a new database; retried because a template may not have other sessions. */
+export async function copyTemplate(template: string, db: string): Promise<void> {
+  await dropDatabase(db);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await withPg((c) => c.query(`CREATE DATABASE ${ident(db)} TEMPLATE ${ident(template)} OWNER ${ident(DB_ROLE.user)}`));
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !/being accessed by other users/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Python run in `odoo-bin shell`: the service user with its group and a fresh API key, as JSON. */
+const SERVICE_USER_SCRIPT = (login: string) => `
+import json
+group = env.ref('${SERVICE_GROUP}')
+user = env['res.users'].search([('login', '=', '${login}')]) or env['res.users'].create({
+    'name': 'Logistics Bridge sidecar', 'login': '${login}', 'groups_id': [(6, 0, [group.id])]})
+key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'logistics-bridge sidecar', None)
+env.cr.commit()
+print('SERVICE_USER ' + json.dumps({'login': user.login, 'key': key}))
+`;
+
+export async function createServiceUser(src: string, conf: string, db: string, login = 'logistics-bridge'): Promise<Credentials> {
+  const script = SERVICE_USER_SCRIPT(login);
+  const child = spawn(PYTHON, ['odoo-bin', 'shell', '-c', conf, '-d', db, '--no-http', '--log-level=warn'], { cwd: src, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdin.end(script);
+  await new Promise((res) => child.on('exit', res));
+  const line = out.split('\n').find((l) => l.startsWith('SERVICE_USER '));
+  if (!line) throw new Error(`could not create the service user:\n${(out + err).slice(-2000)}`);
+  const parsed = JSON.parse(line.slice('SERVICE_USER '.length)) as { login: string; key: string };
+  return { login: parsed.login, secret: parsed.key };
+}
+
+async function waitForServer(url: string, child: ChildProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Odoo exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    try {
+      const res = await fetch(`${url}/web/webclient/version_info`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"jsonrpc":"2.0","method":"call","params":{}}',
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`Odoo did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+export interface StartOptions {
+  log?: (line: string) => void;
+  /** Database name; defaults to one per process. */
+  db?: string;
+}
+
+/**
+ * A private Odoo with the addon installed and the service user created. `stop()` ends the server and
+ * drops the database.
+ */
+export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Promise<OdooTarget> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[odoo tier] ${line}\n`));
+  if (source.kind === 'none') throw new Error(source.why);
+  if (source.kind === 'url') return existingOdoo(source.url);
+  const { src } = source;
+  const dir = mkdtempSync(join(tmpdir(), 'lb-odoo-'));
+  const template = await ensureTemplate(src, dir, log);
+  const db = opts.db ?? `lb_test_${process.pid}`;
+  await copyTemplate(template, db);
+  const port = await freePort();
+  const conf = writeConfig(src, dir, port);
+  const install = await odooBin(src, conf, ['-d', db, '-i', 'logistics_bridge', '--stop-after-init'], join(dir, 'install.log'));
+  if (install.code !== 0 || /^\S+ \S+ \d+ (ERROR|CRITICAL) /m.test(install.log)) {
+    await dropDatabase(db);
+    throw new Error(`installing logistics_bridge failed (exit ${install.code}):\n${install.log.slice(-4000)}`);
+  }
+  const service = await createServiceUser(src, conf, db);
+  const logFile = join(dir, 'server.log');
+  const child = spawn(PYTHON, ['odoo-bin', '-c', conf, '-d', db, `--db-filter=^${db}$`, `--logfile=${logFile}`], { cwd: src, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForServer(url, child, logFile);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await dropDatabase(db);
+    throw err;
+  }
+  log(`Odoo ${db} on ${url} (log ${logFile})`);
+  return {
+    url,
+    db,
+    src,
+    admin: { login: 'admin', secret: 'admin' },
+    service,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const exited = new Promise((r) => child.once('exit', r));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await dropDatabase(db);
+    },
+  };
+}
+
+/** An Odoo somebody runs already (docker compose, staging): credentials come from the environment. */
+function existingOdoo(url: string): OdooTarget {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`ODOO_URL is set, so ${name} must be set too`);
+    return v;
+  };
+  return {
+    url: url.replace(/\/+$/, ''),
+    db: need('ODOO_DB'),
+    admin: { login: process.env.ODOO_ADMIN_LOGIN ?? 'admin', secret: need('ODOO_ADMIN_PASSWORD') },
+    service: { login: need('ODOO_LOGIN'), secret: need('ODOO_API_KEY') },
+    async stop() {
+      // not ours to stop
+    },
+  };
+}
+
+/** True when a Docker engine answers (testcontainers can then provide the services). */
+export async function dockerAvailable(): Promise<boolean> {
+  try {
+    await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
