@@ -259,6 +259,20 @@ describe('ERP relevance', () => {
     });
   });
 
+  describe('input shapes', () => {
+    it('accepts the gateway\'s validated {family, telemetry} wrapper with a camelCase envelope', () => {
+      const rel = createRelevance();
+      const out = rel.ingest({
+        family: 'sorter',
+        telemetry: {
+          envelope: { adapterId: 'ad-2', deviceId: 'sorter-9', sequence: 42, correlationId: null, eventTimeMs: T0 },
+          readings: [{ reading: 'event', event: { time_ms: String(T0), kind: 'KIND_DIVERTED', sscc: SSCC_A, chute: 'C3' } }],
+        },
+      });
+      assert.deepEqual(out.map((u) => [u.idempotency_key, u.device_id, u.event_time]), [[`ad-2:parcel.sorted:${SSCC_A}`, 'sorter-9', new Date(T0).toISOString()]]);
+    });
+  });
+
   describe('replay determinism', () => {
     it('the same telemetry stream yields the same updates and keys (property)', () => {
       const kinds = ['KIND_SCANNED', 'KIND_DIVERTED', 'KIND_RECIRCULATED', 'KIND_NO_READ', 'KIND_INDUCTED'];

@@ -3,7 +3,7 @@ import { countingSink, type ReadingContext } from './context';
 import { HeartbeatTracker, type DeviceStatusChange } from './heartbeat';
 import { RobotCollapser } from './robot';
 import { SorterCoalescer } from './sorter';
-import type { ExpectedScansMsg, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryMsg } from './telemetry';
+import type { ExpectedScansMsg, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryInput, TelemetryMsg } from './telemetry';
 import { seqString, toMs } from './telemetry';
 import { emptyDropCounters, idempotencyKey, makeUpdate, type DropCounters, type ErpUpdate } from './types';
 import type { ParseOptions } from './gs1';
@@ -45,16 +45,16 @@ export interface RelevanceCounters {
  */
 export interface RelevanceStream {
   /** One telemetry message in, the ERP updates it causes out (often none). Readings are handled in order. */
-  ingest(telemetry: TelemetryMsg, nowMs: number): ErpUpdate[];
+  ingest(telemetry: TelemetryInput, nowMs?: number): ErpUpdate[];
   /** Time-driven updates: missed heartbeats (offline), robots blocked too long. Call every second or so. */
-  tick(nowMs: number): ErpUpdate[];
+  tick(nowMs?: number): ErpUpdate[];
   /**
    * The state is being discarded: its devices go offline now. A dropped connection is not a reason to
    * call this: keep the stream object per adapter + stream id across reconnects (resume replays into the
    * same state) and keep ticking it, so a silent adapter goes offline after the heartbeat timeout and a
    * blip of a few seconds is no device.status flap.
    */
-  close(nowMs: number): ErpUpdate[];
+  close(nowMs?: number): ErpUpdate[];
   /** Flow 3 work the gateway routed to this stream, so completions can name their lines. */
   rememberWork(work: { order?: RobotOrderMsg | null; expected_scans?: ExpectedScansMsg | null }): void;
   readonly counters: RelevanceCounters;
@@ -96,20 +96,19 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
 
   return {
     counters,
-    ingest(telemetry, nowMs) {
+    ingest(input, nowMs = Date.now()) {
       const updates: ErpUpdate[] = [];
       const sink = countingSink(updates, counters.dropped);
       counters.telemetryMessages += 1;
+      const telemetry: TelemetryMsg = 'telemetry' in input ? input.telemetry : input;
       const envelope = telemetry.envelope;
       if (!envelope) return finish(updates);
-      adapterId = envelope.adapter_id;
-      const base = {
-        adapterId: envelope.adapter_id,
-        deviceId: envelope.device_id,
-        correlationId: envelope.correlation_id || null,
-        sequence: seqString(envelope.sequence),
-      };
-      const envelopeTime = toMs(envelope.event_time_ms) || nowMs;
+      const base =
+        'adapterId' in envelope
+          ? { adapterId: envelope.adapterId, deviceId: envelope.deviceId, correlationId: envelope.correlationId || null, sequence: String(envelope.sequence) }
+          : { adapterId: envelope.adapter_id, deviceId: envelope.device_id, correlationId: envelope.correlation_id || null, sequence: seqString(envelope.sequence) };
+      adapterId = base.adapterId;
+      const envelopeTime = ('eventTimeMs' in envelope ? envelope.eventTimeMs : toMs(envelope.event_time_ms)) || nowMs;
       telemetry.readings.forEach((reading, readingIndex) => {
         counters.readings += 1;
         const ctx = (deviceId: string | undefined, timeMs: number): ReadingContext => ({
@@ -151,13 +150,13 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
       });
       return finish(updates);
     },
-    tick(nowMs) {
+    tick(nowMs = Date.now()) {
       const updates: ErpUpdate[] = [];
       for (const change of heartbeats.tick(nowMs)) updates.push(statusUpdate(change, null));
       robots.tick(nowMs, countingSink(updates, counters.dropped));
       return finish(updates);
     },
-    close(nowMs) {
+    close(nowMs = Date.now()) {
       return finish(heartbeats.disconnectAll(nowMs).map((change) => statusUpdate(change, null)));
     },
     rememberWork(work) {

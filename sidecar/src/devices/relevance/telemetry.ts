@@ -21,6 +21,18 @@ export interface EnvelopeMsg {
   header_id?: Int64;
 }
 
+/**
+ * The gateway's validated envelope (camelCase, numbers). `ingest` accepts it as well as the raw
+ * proto-loader envelope, so the gateway can hand over what its zod schemas produced without copying.
+ */
+export interface ParsedEnvelopeLike {
+  adapterId: string;
+  deviceId: string;
+  sequence: number;
+  correlationId: string | null;
+  eventTimeMs: number;
+}
+
 export interface HeartbeatMsg {
   device_id?: string;
   time_ms?: Int64;
@@ -52,7 +64,7 @@ export interface BarcodeReadingMsg {
 }
 
 export interface BarcodeTelemetryMsg {
-  envelope: EnvelopeMsg | null;
+  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
   readings: BarcodeReadingMsg[];
 }
 
@@ -87,7 +99,7 @@ export interface SorterReadingMsg {
 }
 
 export interface SorterTelemetryMsg {
-  envelope: EnvelopeMsg | null;
+  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
   readings: SorterReadingMsg[];
 }
 
@@ -146,12 +158,15 @@ export interface RobotFleetReadingMsg {
 }
 
 export interface RobotFleetTelemetryMsg {
-  envelope: EnvelopeMsg | null;
+  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
   readings: RobotFleetReadingMsg[];
 }
 
 /** Any family's telemetry; readings are told apart by their oneof member. */
 export type TelemetryMsg = BarcodeTelemetryMsg | SorterTelemetryMsg | RobotFleetTelemetryMsg;
+
+/** What `ingest` takes: a telemetry message, or the gateway's `{family, telemetry}` wrapper of one. */
+export type TelemetryInput = TelemetryMsg | { family: string; telemetry: TelemetryMsg };
 
 /** Flow 3 robot order, as far as relevance needs it: what a pick action is expected to pick. */
 export interface RobotOrderMsg {
