@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadSync, type Options } from '@grpc/proto-loader';
+import type { Family } from './schemas';
+
+/** The protos live at the repository root: proto/logistics/device/v1. */
+export const PROTO_ROOT = join(__dirname, '..', '..', '..', '..', 'proto');
+export const PROTO_FILES = ['logistics/device/v1/barcode.proto', 'logistics/device/v1/sorter.proto', 'logistics/device/v1/robot_fleet.proto'];
+/** The loader options of the contract: keep field names, 64-bit integers and enums as strings, defaults, oneof case fields. */
+export const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_ROOT] };
+
+export const SERVICE_NAMES: Record<Family, string> = {
+  barcode: 'BarcodeGateway',
+  sorter: 'SorterGateway',
+  robot_fleet: 'RobotFleetGateway',
+};
+
+/** Marks a message grpc-js could not decode, so the stream can reject it instead of dying. */
+export interface Undecodable {
+  kind: '__undecodable';
+  error: string;
+}
+
+type ServiceCtor = { service: ServiceDefinition };
+
+let cached: Record<Family, ServiceDefinition> | undefined;
+
+/** The three service definitions, loaded once. Clients (SDK, tests, bench) load the same way. */
+export function loadServices(): Record<Family, ServiceDefinition> {
+  if (cached) return cached;
+  const pkg = loadPackageDefinition(loadSync(PROTO_FILES, LOADER_OPTIONS)) as unknown as { logistics: { device: { v1: Record<string, ServiceCtor> } } };
+  const v1 = pkg.logistics.device.v1;
+  const get = (f: Family) => {
+    const ctor = v1[SERVICE_NAMES[f]];
+    if (!ctor) throw new Error(`service ${SERVICE_NAMES[f]} missing from the protos`);
+    return ctor.service;
+  };
+  cached = { barcode: get('barcode'), sorter: get('sorter'), robot_fleet: get('robot_fleet') };
+  return cached;
+}
+
+/**
+ * The server side of a service with a tolerant request decoder: bytes protobuf cannot decode become an
+ * Undecodable marker (answered with a Reject) rather than an INTERNAL status that ends the call.
+ */
+export function tolerantService(def: ServiceDefinition): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(def)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          const marker: Undecodable = { kind: '__undecodable', error: err instanceof Error ? err.message : 'cannot decode' };
+          return marker;
+        }
+      },
+    };
+  }
+  return out;
+}
