@@ -1,5 +1,6 @@
 import { Broker } from './broker';
 import { ConfigError, loadConfig } from './config';
+import { DeviceGateway } from './devices/gateway';
 import { HealthServer } from './health';
 import { runUntilSignal, type Service } from './lifecycle';
 import { OdooClient } from './odoo';
@@ -39,7 +40,17 @@ async function main(): Promise<number> {
   log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
 
   const outbox = createRelay({ config, odoo, broker, log, registry });
-  const services: Service[] = [outbox.relay];
+  const gateway = new DeviceGateway({
+    listen: config.grpc.listen,
+    tls: config.grpc.tls,
+    tokens: config.gateway.tokens,
+    maxInFlightPerStream: config.gateway.maxInFlight,
+    maxMessageBytes: config.gateway.maxMessageBytes,
+    amqp: broker.model,
+    registry,
+    log: log.child({ module: 'gateway' }),
+  });
+  const services: Service[] = [outbox.relay, gateway];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

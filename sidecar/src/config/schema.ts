@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewayTokensSchema, type GatewayTokens } from '../devices/gateway/auth';
 
 /**
  * The sidecar's whole configuration: one zod schema over the environment, parsed once by `loadConfig`.
@@ -38,10 +39,37 @@ export const envSchema = z
     RELAY_BATCH_SIZE: positiveInt(500).describe('Outbox events claimed per call'),
     RELAY_MAX_IN_FLIGHT: positiveInt(2000).describe('Unconfirmed publishes allowed at once (confirm window)'),
     RELAY_LEASE_SECONDS: positiveInt(60).describe('Lease on claimed events; expired leases are claimed again'),
+    // ---- device gateway (docs/gateway.md) ----
+    GATEWAY_TOKENS: z
+      .string()
+      .default('{}')
+      .transform((v, ctx) => {
+        try {
+          const r = gatewayTokensSchema.safeParse(JSON.parse(v));
+          if (r.success) return r.data;
+          const i = r.error.issues[0];
+          ctx.addIssue({ code: 'custom', message: `${(i?.path ?? []).join('.')}: ${i?.message ?? 'invalid'}` });
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        }
+        return z.NEVER;
+      })
+      .describe('Adapter credentials, JSON {"<adapterId>": {"token", "devices": ["dev-1", "prefix*", "*"], "family"?, "ratePerSecond"?}} (secret)'),
+    GRPC_TLS_CERT_FILE: z.string().min(1).optional().describe('PEM server certificate of the gRPC gateway (TLS; plaintext when unset)'),
+    GRPC_TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key of the gRPC gateway certificate'),
+    GRPC_TLS_CLIENT_CA_FILE: z.string().min(1).optional().describe('PEM CA that signs adapter client certificates (enables mutual TLS)'),
+    GATEWAY_MAX_IN_FLIGHT: positiveInt(512).describe('Unanswered messages per adapter stream before the gateway stops reading it'),
+    GATEWAY_MAX_MESSAGE_BYTES: positiveInt(4 * 1024 * 1024).describe('Largest adapter message; larger ones end the call with RESOURCE_EXHAUSTED'),
   })
   .superRefine((env, ctx) => {
     if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
       ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'API key of the service user, or set ODOO_PASSWORD' });
+    }
+    if (Boolean(env.GRPC_TLS_CERT_FILE) !== Boolean(env.GRPC_TLS_KEY_FILE)) {
+      ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_KEY_FILE'], message: 'GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together' });
+    }
+    if (env.GRPC_TLS_CLIENT_CA_FILE && !env.GRPC_TLS_CERT_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_CLIENT_CA_FILE'], message: 'mutual TLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE' });
     }
     if (Boolean(env.AMQP_CERT_FILE) !== Boolean(env.AMQP_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['AMQP_KEY_FILE'], message: 'AMQP_CERT_FILE and AMQP_KEY_FILE go together' });
@@ -53,7 +81,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   odoo: { url: string; db: string; login: string; secret: string; timeoutMs: number };
   amqp: { url: string; caFile?: string; certFile?: string; keyFile?: string };
-  grpc: { listen: string };
+  grpc: { listen: string; tls?: { certFile: string; keyFile: string; clientCaFile?: string } };
+  gateway: { tokens: GatewayTokens; maxInFlight: number; maxMessageBytes: number };
   http: { listen: string };
   log: { level: Env['LOG_LEVEL'] };
   relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
@@ -69,7 +98,13 @@ export function toConfig(env: Env): Config {
       timeoutMs: env.ODOO_TIMEOUT_MS,
     },
     amqp: { url: env.AMQP_URL, caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },
-    grpc: { listen: env.GRPC_LISTEN },
+    grpc: {
+      listen: env.GRPC_LISTEN,
+      ...(env.GRPC_TLS_CERT_FILE && env.GRPC_TLS_KEY_FILE
+        ? { tls: { certFile: env.GRPC_TLS_CERT_FILE, keyFile: env.GRPC_TLS_KEY_FILE, clientCaFile: env.GRPC_TLS_CLIENT_CA_FILE } }
+        : {}),
+    },
+    gateway: { tokens: env.GATEWAY_TOKENS, maxInFlight: env.GATEWAY_MAX_IN_FLIGHT, maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES },
     http: { listen: env.HTTP_LISTEN },
     log: { level: env.LOG_LEVEL },
     relay: {
