@@ -21,7 +21,6 @@ export const ADDON_DIR = resolve(__dirname, '../../odoo_addon');
 const PYTHON = process.env.ODOO_PYTHON ?? '/usr/bin/python3';
 const DEPENDENCIES = ['stock', 'sale_stock', 'purchase_stock'];
 const DB_ROLE = { user: process.env.ODOO_DB_USER ?? 'odoo', password: process.env.ODOO_DB_PASSWORD ?? 'odoo' };
-export const SERVICE_GROUP = 'logistics_bridge.logistics_bridge_group_service';
 
 export interface Credentials {
   login: string;
@@ -179,20 +178,16 @@ export async function copyTemplate(template: string, db: string): Promise<void> 
   }
 }
 
-/** Python run in `odoo-bin shell`: the service user with its group and a fresh API key, as JSON. */
-const SERVICE_USER_SCRIPT = (login: string) => `
-import json
-group = env.ref('${SERVICE_GROUP}')
-user = env['res.users'].search([('login', '=', '${login}')]) or env['res.users'].create({
-    'name': 'Logistics Bridge sidecar', 'login': '${login}', 'groups_id': [(6, 0, [group.id])]})
-key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'logistics-bridge sidecar', None)
-env.cr.commit()
-print('SERVICE_USER ' + json.dumps({'login': user.login, 'key': key}))
-`;
+/** The documented way to make the service user and its key (deploy/create_service_user.py), as an admin would. */
+const SERVICE_USER_SCRIPT = resolve(__dirname, '../../deploy/create_service_user.py');
 
 export async function createServiceUser(src: string, conf: string, db: string, login = 'logistics-bridge'): Promise<Credentials> {
-  const script = SERVICE_USER_SCRIPT(login);
-  const child = spawn(PYTHON, ['odoo-bin', 'shell', '-c', conf, '-d', db, '--no-http', '--log-level=warn'], { cwd: src, stdio: ['pipe', 'pipe', 'pipe'] });
+  const script = readFileSync(SERVICE_USER_SCRIPT, 'utf8');
+  const child = spawn(PYTHON, ['odoo-bin', 'shell', '-c', conf, '-d', db, '--no-http', '--log-level=warn'], {
+    cwd: src,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LB_SERVICE_LOGIN: login },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

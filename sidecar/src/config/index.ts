@@ -1,2 +1,3 @@
 export { envSchema, SECRET_VARIABLES, toConfig, type Config, type Env } from './schema';
 export { loadConfig, resolveSecretFiles, redactUrl, ConfigError, type ReadFile } from './load';
+export { configTable } from './table';

@@ -1,0 +1,14 @@
+import { envSchema, SECRET_VARIABLES } from './schema';
+
+/** The README's configuration table, generated from the schema (`npm run docs:config` prints it). */
+export function configTable(): string {
+  const rows = Object.entries(envSchema.shape).map(([name, field]) => {
+    const f = field as { description?: string; safeParse(v: unknown): { success: boolean; data?: unknown } };
+    const fallback = f.safeParse(undefined);
+    const isRequired = !fallback.success;
+    const def = fallback.success && fallback.data !== undefined ? `\`${String(fallback.data)}\`` : '';
+    const secret = (SECRET_VARIABLES as readonly string[]).includes(name) ? ` (also \`${name}_FILE\`)` : '';
+    return `| \`${name}\`${secret} | ${isRequired ? 'yes' : ''} | ${def} | ${f.description ?? ''} |`;
+  });
+  return ['| variable | required | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
