@@ -1,0 +1,508 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import {
+  ChannelCredentials,
+  Client,
+  Metadata,
+  credentials,
+  loadPackageDefinition,
+  status,
+  type ClientDuplexStream,
+  type MethodDefinition,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { envelopeMessage, FAMILY_ENUM, SERVICE_NAMES, toNumber, updatePayloadMessage, type Family, type UpdatePayloads, type UpdateType } from './convert';
+import { Outbox } from './outbox';
+import { readingTime, type Reading, type Work } from './readings';
+
+/** Where the contract lives; a vendor copying the SDK out of the repository passes `protoRoot`. */
+export const DEFAULT_PROTO_ROOT = join(__dirname, '..', '..', 'proto');
+const PROTO_FILES = ['logistics/device/v1/barcode.proto', 'logistics/device/v1/sorter.proto', 'logistics/device/v1/robot_fleet.proto'];
+
+export interface TlsOptions {
+  /** PEM of the CA that signed the gateway's certificate (default: the system roots). */
+  rootCerts?: Buffer;
+  /** Client certificate and key, when the gateway requires mutual TLS. */
+  privateKey?: Buffer;
+  certChain?: Buffer;
+}
+
+export interface ConnectOptions {
+  /** host:port of the gateway. */
+  address: string;
+  /** The adapter's bearer token (from the bridge's configuration). */
+  token: string;
+  family: Family;
+  adapterId: string;
+  /** Identity of this stream for sequence numbers and resume; default: adapterId. One live stream per id. */
+  streamId?: string;
+  /** true for TLS with system roots, or certificates; default plaintext (development only). */
+  tls?: boolean | TlsOptions;
+  hello?: { vendor?: string; model?: string; softwareVersion?: string; capabilities?: string[]; warehouse?: string };
+  /** Messages kept until acknowledged (default 1000); `send*` waits while it is full. */
+  bufferSize?: number;
+  /** `sendReading` batches readings per device up to `maxReadings`, waiting at most `lingerMs` (default 50 / 20 ms). */
+  batch?: { maxReadings: number; lingerMs: number };
+  /** Reconnect delays: exponential with jitter between half and all of min(maxMs, baseMs·2^attempt). */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Aborting it closes the connection without flushing. */
+  signal?: AbortSignal;
+  protoRoot?: string;
+  /** Extra grpc-js channel options. */
+  channelOptions?: Record<string, string | number>;
+}
+
+export interface SendOptions {
+  correlationId?: string;
+  /** When it happened at the device; default: the first reading's time, or now. */
+  eventTimeMs?: number;
+}
+
+export interface UpdateOptions extends SendOptions {
+  /** REQUIRED: the same business event always carries the same key (1..200 of [A-Za-z0-9._:/-]). */
+  idempotencyKey: string;
+}
+
+export interface AckInfo {
+  sequence: number;
+  updates: number;
+  duplicate: boolean;
+}
+
+export interface RejectInfo {
+  sequence: number;
+  code: number;
+  status: string;
+  fieldPath: string;
+  message: string;
+  retryable: boolean;
+  /** What was refused (undefined when the gateway could not read a sequence). */
+  refused?: OutgoingMessage;
+}
+
+export interface HelloAckInfo {
+  sessionId: string;
+  resumeAfterSequence: number;
+  maxInFlight: number;
+  maxMessageBytes: number;
+  heartbeatIntervalMs: number;
+  ratePerSecond: number;
+}
+
+export type OutgoingMessage =
+  | { kind: 'telemetry'; deviceId: string; readings: Reading[]; correlationId: string; eventTimeMs: number }
+  | { kind: 'update'; deviceId: string; type: UpdateType; payload: UpdatePayloads[UpdateType]; idempotencyKey: string; correlationId: string; eventTimeMs: number };
+
+export interface AdapterEvents {
+  connected: [HelloAckInfo];
+  disconnected: [{ code: number; details: string; reconnectInMs: number }];
+  ack: [AckInfo];
+  reject: [RejectInfo];
+  work: [Work];
+  flow: [{ action: string; inFlight: number; maxInFlight: number; reason: string }];
+  /** A fatal error (wrong token, family not allowed): the client stops reconnecting. */
+  error: [Error];
+}
+
+/** Statuses that a reconnect cannot fix: configuration problems for a person. */
+const FATAL = new Set<number>([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.FAILED_PRECONDITION, status.INVALID_ARGUMENT]);
+
+export class AdapterClient extends EventEmitter<AdapterEvents> {
+  readonly streamId: string;
+  private readonly outbox: Outbox<OutgoingMessage>;
+  private readonly client: Client;
+  private readonly method: MethodDefinition<unknown, unknown>;
+  private call: ClientDuplexStream<unknown, unknown> | undefined;
+  private connected = false;
+  private paused = false;
+  private writeBlocked = false;
+  private retryAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private maxInFlight = 64;
+  private closing = false;
+  private closed = false;
+  private fatal: Error | undefined;
+  private spaceWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private drainWaiters: Array<() => void> = [];
+  private readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly batches = new Map<string, { readings: Reading[]; timer: NodeJS.Timeout; correlationId: string }>();
+  private readonly workQueue: Work[] = [];
+  private workWaiter: ((w: Work | undefined) => void) | undefined;
+  private workIterating = false;
+  private readonly workLimit = 256;
+  /** Counters for the adapter's own monitoring. */
+  readonly stats = { sent: 0, acked: 0, rejected: 0, retried: 0, duplicates: 0, reconnects: 0 };
+
+  constructor(private readonly options: ConnectOptions) {
+    super();
+    this.streamId = options.streamId || options.adapterId;
+    this.outbox = new Outbox(options.bufferSize ?? 1000);
+    const pkg = loadPackageDefinition(
+      loadSync(PROTO_FILES, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [options.protoRoot ?? DEFAULT_PROTO_ROOT] }),
+    ) as unknown as { logistics: { device: { v1: Record<string, { service: ServiceDefinition }> } } };
+    const service = pkg.logistics.device.v1[SERVICE_NAMES[options.family]];
+    if (!service?.service.Connect) throw new Error(`service ${SERVICE_NAMES[options.family]} missing from the protos`);
+    this.method = service.service.Connect as MethodDefinition<unknown, unknown>;
+    this.client = new Client(options.address, channelCredentials(options.tls), {
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      ...options.channelOptions,
+    });
+    options.signal?.addEventListener('abort', () => this.shutdown(), { once: true });
+  }
+
+  /** Starts the stream; resolves at the first HelloAck, rejects on a fatal status or an abort. */
+  start(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    this.open();
+    return ready;
+  }
+
+  /** Messages waiting for an acknowledgement (buffered or in flight). */
+  get pending(): number {
+    return this.outbox.size;
+  }
+
+  /** Highest sequence the gateway acknowledged. */
+  get lastAckedSequence(): number {
+    return this.outbox.acked;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** One telemetry message with these readings. Resolves once buffered; waits while the buffer is full. */
+  async sendTelemetry(deviceId: string, readings: Reading[], opts: SendOptions = {}): Promise<void> {
+    if (readings.length === 0) return;
+    const first = readings[0] as Reading;
+    await this.enqueue({ kind: 'telemetry', deviceId, readings, correlationId: opts.correlationId ?? '', eventTimeMs: opts.eventTimeMs ?? readingTime(first) ?? Date.now() });
+  }
+
+  /**
+   * One reading, batched with others of the same device (and correlation id) into one telemetry
+   * message: the cheap way to stream 10 Hz state of many robots.
+   */
+  async sendReading(deviceId: string, reading: Reading, opts: Pick<SendOptions, 'correlationId'> = {}): Promise<void> {
+    const { maxReadings, lingerMs } = this.options.batch ?? { maxReadings: 50, lingerMs: 20 };
+    const correlationId = opts.correlationId ?? '';
+    const key = `${deviceId}\u0000${correlationId}`;
+    let batch = this.batches.get(key);
+    if (!batch) {
+      const timer = setTimeout(() => {
+        this.flushBatch(key, deviceId).catch(() => undefined);
+      }, lingerMs);
+      batch = { readings: [], timer, correlationId };
+      this.batches.set(key, batch);
+    }
+    batch.readings.push(reading);
+    if (batch.readings.length >= maxReadings) await this.flushBatch(key, deviceId);
+  }
+
+  /** An ERP update the adapter derived itself. Resolves once buffered; waits while the buffer is full. */
+  async sendUpdate<T extends UpdateType>(deviceId: string, type: T, payload: UpdatePayloads[T], opts: UpdateOptions): Promise<void> {
+    if (!opts.idempotencyKey) throw new TypeError('sendUpdate needs an idempotencyKey');
+    await this.enqueue({ kind: 'update', deviceId, type, payload, idempotencyKey: opts.idempotencyKey, correlationId: opts.correlationId ?? '', eventTimeMs: opts.eventTimeMs ?? Date.now() });
+  }
+
+  /** Resolves when every message sent so far is acknowledged (or finally rejected). */
+  async flush(timeoutMs = 30_000): Promise<void> {
+    await Promise.all([...this.batches.entries()].map(([key, b]) => this.flushBatch(key, key.slice(0, key.indexOf('\u0000')), b)));
+    if (this.outbox.size === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`flush timed out with ${this.outbox.size} messages unacknowledged`)), timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Work from the gateway (Flow 3), in arrival order. The stream stops reading while 256 are unconsumed. */
+  async *work(): AsyncGenerator<Work, void, undefined> {
+    if (this.workIterating) throw new Error('work() can be iterated once');
+    this.workIterating = true;
+    while (!this.closed) {
+      const next = this.workQueue.shift() ?? (await new Promise<Work | undefined>((resolve) => (this.workWaiter = resolve)));
+      if (!next) return;
+      if (this.workQueue.length < this.workLimit / 2) this.call?.resume();
+      yield next;
+    }
+  }
+
+  /** Flushes (bounded by `timeoutMs`), then ends the stream and the channel. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    try {
+      if (this.connected) await this.flush(timeoutMs);
+    } finally {
+      this.shutdown();
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------
+
+  private async flushBatch(key: string, deviceId: string, expected?: { readings: Reading[] }): Promise<void> {
+    const batch = this.batches.get(key);
+    if (!batch || (expected && batch !== expected)) return;
+    this.batches.delete(key);
+    clearTimeout(batch.timer);
+    await this.sendTelemetry(deviceId, batch.readings, { correlationId: batch.correlationId });
+  }
+
+  private async enqueue(message: OutgoingMessage): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    if (this.closed) throw new Error('the adapter client is closed');
+    while (this.outbox.full) {
+      await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ resolve, reject }));
+    }
+    this.outbox.push(message);
+    this.pump();
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.options.token}`);
+    const call = this.client.makeBidiStreamRequest(this.method.path, this.method.requestSerialize, this.method.responseDeserialize, metadata, {});
+    this.call = call;
+    this.connected = false;
+    this.paused = false;
+    this.writeBlocked = false;
+    call.on('data', (m: unknown) => this.onMessage(call, m));
+    call.on('error', (err: ServiceError) => this.onDown(call, err.code ?? status.UNKNOWN, err.details ?? err.message));
+    call.on('end', () => this.onDown(call, status.UNAVAILABLE, 'the gateway ended the stream'));
+    const h = this.options.hello ?? {};
+    call.write({
+      hello: {
+        adapter_id: this.options.adapterId,
+        family: FAMILY_ENUM[this.options.family],
+        stream_id: this.streamId,
+        last_acked_sequence: String(this.outbox.acked),
+        capabilities: h.capabilities ?? [],
+        vendor: h.vendor ?? '',
+        model: h.model ?? '',
+        software_version: h.softwareVersion ?? '',
+        warehouse: h.warehouse ?? '',
+      },
+    });
+  }
+
+  private onMessage(call: ClientDuplexStream<unknown, unknown>, raw: unknown): void {
+    if (call !== this.call || typeof raw !== 'object' || raw === null) return;
+    const m = raw as Record<string, unknown> & { kind?: string };
+    switch (m.kind) {
+      case 'hello_ack':
+        return this.onHelloAck(m.hello_ack as Record<string, unknown>);
+      case 'ack':
+        return this.onAck(m.ack as Record<string, unknown>);
+      case 'reject':
+        return this.onReject(m.reject as Record<string, unknown>);
+      case 'flow_control': {
+        const fc = m.flow_control as Record<string, unknown>;
+        const action = String(fc.action ?? '');
+        if (action === 'ACTION_PAUSE') this.paused = true;
+        if (action === 'ACTION_RESUME') this.paused = false;
+        this.emit('flow', { action, inFlight: toNumber(fc.in_flight), maxInFlight: toNumber(fc.max_in_flight), reason: String(fc.reason ?? '') });
+        this.pump();
+        return;
+      }
+      case 'work': {
+        const work = m.work as Work;
+        this.emit('work', work);
+        if (this.workIterating) this.deliverWork(work);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onHelloAck(ack: Record<string, unknown>): void {
+    const info: HelloAckInfo = {
+      sessionId: String(ack.session_id ?? ''),
+      resumeAfterSequence: toNumber(ack.resume_after_sequence),
+      maxInFlight: toNumber(ack.max_in_flight),
+      maxMessageBytes: toNumber(ack.max_message_bytes),
+      heartbeatIntervalMs: toNumber(ack.heartbeat_interval_ms),
+      ratePerSecond: typeof ack.rate_per_second === 'number' ? ack.rate_per_second : 0,
+    };
+    this.outbox.resume(info.resumeAfterSequence);
+    this.maxInFlight = info.maxInFlight > 0 ? info.maxInFlight : 64;
+    this.connected = true;
+    this.attempt = 0;
+    this.wakeSpace();
+    this.wakeDrain();
+    this.emit('connected', info);
+    for (const w of this.readyWaiters.splice(0)) w.resolve();
+    this.pump();
+  }
+
+  private onAck(ack: Record<string, unknown>): void {
+    const info: AckInfo = { sequence: toNumber(ack.sequence), updates: toNumber(ack.updates), duplicate: ack.duplicate === true };
+    const settled = this.outbox.settle(info.sequence);
+    this.stats.acked += settled.length;
+    if (info.duplicate) this.stats.duplicates += 1;
+    this.emit('ack', info);
+    this.afterSettle();
+  }
+
+  private onReject(r: Record<string, unknown>): void {
+    const sequence = toNumber(r.sequence);
+    const info: RejectInfo = {
+      sequence,
+      code: toNumber(r.code),
+      status: String(r.status ?? ''),
+      fieldPath: String(r.field_path ?? ''),
+      message: String(r.message ?? ''),
+      retryable: r.retryable === true,
+    };
+    if (sequence > 0 && info.retryable) {
+      // Answers come in order: everything before it is settled; it goes back to the queue.
+      this.stats.acked += this.outbox.settle(sequence - 1).length;
+      if (this.outbox.requeue(sequence)) this.stats.retried += 1;
+      this.retryAt = Date.now() + backoffDelay(Math.min(this.stats.retried, 6), this.options.backoff);
+    } else if (sequence > 0) {
+      const settled = this.outbox.settle(sequence);
+      const refused = settled.find((e) => e.sequence === sequence);
+      if (refused) info.refused = refused.message;
+      this.stats.rejected += 1;
+      this.stats.acked += settled.length - (refused ? 1 : 0);
+    } else {
+      this.stats.rejected += 1;
+    }
+    this.emit('reject', info);
+    this.afterSettle();
+  }
+
+  private afterSettle(): void {
+    this.wakeSpace();
+    this.wakeDrain();
+    this.pump();
+  }
+
+  /** Sends buffered messages while the window, flow control and the HTTP/2 stream allow. */
+  private pump(): void {
+    const call = this.call;
+    if (!call || !this.connected || this.paused || this.writeBlocked || this.closed) return;
+    const wait = this.retryAt - Date.now();
+    if (wait > 0) {
+      if (!this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.pump();
+        }, wait);
+      }
+      return;
+    }
+    while (this.outbox.inFlight < this.maxInFlight) {
+      const entry = this.outbox.next();
+      if (!entry) return;
+      this.stats.sent += 1;
+      const ok = call.write(wireMessage(this.options.adapterId, entry.sequence, entry.message));
+      if (!ok) {
+        this.writeBlocked = true;
+        call.once('drain', () => {
+          this.writeBlocked = false;
+          this.pump();
+        });
+        return;
+      }
+    }
+  }
+
+  private onDown(call: ClientDuplexStream<unknown, unknown>, code: number, details: string): void {
+    if (call !== this.call) return;
+    this.call = undefined;
+    this.connected = false;
+    if (this.closed) return;
+    if (this.closing) return this.shutdown();
+    if (FATAL.has(code)) {
+      this.fatal = new Error(`gateway refused the adapter: ${status[code] ?? code}: ${details}`);
+      this.emit('disconnected', { code, details, reconnectInMs: -1 });
+      if (this.listenerCount('error') > 0) this.emit('error', this.fatal);
+      return this.shutdown(this.fatal);
+    }
+    const delay = backoffDelay(this.attempt, this.options.backoff);
+    this.attempt += 1;
+    this.stats.reconnects += 1;
+    this.emit('disconnected', { code, details, reconnectInMs: delay });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.open();
+    }, delay);
+  }
+
+  private deliverWork(work: Work): void {
+    if (this.workWaiter) {
+      const w = this.workWaiter;
+      this.workWaiter = undefined;
+      w(work);
+      return;
+    }
+    this.workQueue.push(work);
+    // A consumer that falls behind slows the gateway down instead of growing this queue.
+    if (this.workQueue.length >= this.workLimit) this.call?.pause();
+  }
+
+  private wakeSpace(): void {
+    while (!this.outbox.full && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.resolve();
+  }
+
+  private wakeDrain(): void {
+    if (this.outbox.size > 0 || this.batches.size > 0) return;
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  private shutdown(reason?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    const err = reason ?? new Error('the adapter client is closed');
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
+    for (const b of this.batches.values()) clearTimeout(b.timer);
+    this.batches.clear();
+    for (const w of this.spaceWaiters.splice(0)) w.reject(err);
+    for (const w of this.readyWaiters.splice(0)) w.reject(err);
+    this.workWaiter?.(undefined);
+    const call = this.call;
+    this.call = undefined;
+    if (call) {
+      call.end();
+      call.cancel();
+    }
+    this.client.close();
+  }
+}
+
+function channelCredentials(tls: ConnectOptions['tls']): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  if (tls === true) return credentials.createSsl();
+  return credentials.createSsl(tls.rootCerts ?? null, tls.privateKey ?? null, tls.certChain ?? null);
+}
+
+/** The proto message for a buffered message, numbered now (see Outbox). */
+export function wireMessage(adapterId: string, sequence: number, m: OutgoingMessage): Record<string, unknown> {
+  const envelope = envelopeMessage({
+    adapterId,
+    deviceId: m.deviceId,
+    sequence,
+    idempotencyKey: m.kind === 'update' ? m.idempotencyKey : '',
+    correlationId: m.correlationId,
+    eventTimeMs: m.eventTimeMs,
+  });
+  if (m.kind === 'telemetry') return { telemetry: { envelope, readings: m.readings } };
+  return { update: { envelope, ...updatePayloadMessage(m.type, m.payload) } };
+}
+
+/** Exponential backoff with jitter, pure apart from the random source. */
+export function backoffDelay(attempt: number, policy: { baseMs: number; maxMs: number } = { baseMs: 250, maxMs: 15_000 }, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt));
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,0 +1,35 @@
+/**
+ * Logistics Bridge adapter SDK: connect a device family to the bridge's gRPC gateway in a few lines.
+ * See adapters/README.md for a complete example and the reconnect / resume semantics.
+ */
+import { AdapterClient, type ConnectOptions } from './client';
+
+export {
+  AdapterClient,
+  backoffDelay,
+  wireMessage,
+  DEFAULT_PROTO_ROOT,
+  type ConnectOptions,
+  type TlsOptions,
+  type SendOptions,
+  type UpdateOptions,
+  type AckInfo,
+  type RejectInfo,
+  type HelloAckInfo,
+  type AdapterEvents,
+  type OutgoingMessage,
+} from './client';
+export { Outbox, type OutboxEntry } from './outbox';
+export type { Family, UpdateType, UpdatePayloads, PickingRef, ProductRef, LocationRef, Line } from './convert';
+export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
+
+/**
+ * Opens the stream, sends the Hello and resolves once the gateway accepted it. Transient failures
+ * (gateway down, network) are retried with backoff for as long as it takes; a wrong token or a family
+ * the adapter is not registered for rejects, because retrying cannot fix it.
+ */
+export async function connect(options: ConnectOptions): Promise<AdapterClient> {
+  const client = new AdapterClient(options);
+  await client.start();
+  return client;
+}
