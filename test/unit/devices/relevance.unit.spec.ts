@@ -82,7 +82,7 @@ describe('ERP relevance', () => {
         ],
       });
       assert.equal(update.event_time, new Date(T0 + 6000).toISOString());
-      assert.equal(update.idempotency_key, 'ad-1:scanner-7:pick.confirmed:5:0');
+      assert.equal(update.idempotency_key, `ad-1:scanner-7:pick.confirmed:WH/OUT/00012:${T0 + 6000}`);
       assert.equal(rel.counters.dropped.duplicate_scan, 1);
       assert.equal(rel.counters.dropped.invalid_barcode, 1);
     });
@@ -114,6 +114,13 @@ describe('ERP relevance', () => {
       assert.deepEqual(done.map((u) => u.type), ['inventory.counted', 'inventory.counted']);
       assert.deepEqual(done[0]?.payload, { product: { barcode: '4006381333931' }, location: { barcode: 'B-02' }, quantity: 10 });
       assert.notEqual(done[0]?.idempotency_key, done[1]?.idempotency_key);
+    });
+
+    it('a confirming scan of the picking document closes the session without adding a product', () => {
+      const rel = createRelevance();
+      rel.ingest(scanMsg('s1', [{ time_ms: T0, data: '96385074' }]), T0);
+      const done = rel.ingest(scanMsg('s1', [{ time_ms: T0 + 1500, data: 'WH/OUT/00012', confirmed: true }]), T0);
+      assert.deepEqual(done.map((u) => u.payload), [{ picking: { name: 'WH/OUT/00012' }, lines: [{ product: { barcode: '96385074' }, quantity: 1 }] }]);
     });
   });
 

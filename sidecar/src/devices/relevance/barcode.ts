@@ -28,8 +28,11 @@ interface Session {
  * invalid_barcode), and when the gateway has told us which products a picking expects (ExpectedScans),
  * a wrong item is dropped too: the device has already told the operator, the ERP must not count it.
  *
- * Sessions live in memory: a gateway restart forgets unconfirmed scans. That is why the keys of
- * confirmed updates come from the confirming message's sequence: a replay cannot apply twice.
+ * A confirming scan whose data is the picking name or the location barcode (operators close a task by
+ * scanning its document) confirms without adding a product.
+ *
+ * Sessions live in memory: a gateway restart forgets unconfirmed scans. Keys of confirmed updates come
+ * from the device, picking and the confirming scan's device time, so a replay cannot apply twice.
  */
 export class ScanSessions {
   private readonly debouncer: ScanDebouncer;
@@ -63,7 +66,12 @@ export class ScanSessions {
     }
     const deviceId = scan.device_id || ctx.deviceId;
     const sessionKey = `${deviceId}\u0000${mode}\u0000${picking}`;
-    const accepted = scan.data ? this.accept(scan, mode, picking, deviceId, sessionKey, ctx, sink) : false;
+    const closesOnly = scan.data === picking || (scan.data !== '' && scan.data === scan.location_barcode);
+    const accepted = scan.data !== '' && !closesOnly ? this.accept(scan, mode, picking, deviceId, sessionKey, ctx, sink) : false;
+    if (closesOnly && !scan.confirmed) {
+      sink.drop('unsupported');
+      return;
+    }
     if (!scan.confirmed) {
       if (accepted) sink.drop('scan_buffered');
       return;
@@ -128,7 +136,9 @@ export class ScanSessions {
   private flush(mode: Mode, picking: string, session: Session, scan: ScanReadingMsg, ctx: ReadingContext, sink: Sink): number {
     const ref: PickingRef = { name: picking };
     const lines = [...session.lines.values()];
-    const key = (type: string, ...rest: string[]) => idempotencyKey(ctx.adapterId, ctx.deviceId, type, ctx.sequence, ctx.readingIndex, ...rest);
+    // The confirming scan's device time identifies the business event: stable under replay and
+    // resend (which keep the reading), independent of how the adapter batched or numbered messages.
+    const key = (type: string, ...rest: string[]) => idempotencyKey(ctx.adapterId, ctx.deviceId, type, picking || scan.location_barcode || '-', ctx.eventTimeMs, ...rest);
     switch (mode) {
       case 'pick':
         if (lines.length === 0) return 0;

@@ -83,7 +83,9 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
     if (options.family) payload.family = options.family;
     if (change.warehouse) payload.warehouse = change.warehouse;
     if (change.error) payload.error = change.error;
-    const key = idempotencyKey(adapterId, change.deviceId, 'device.status', change.sequence, change.cause === 'timeout' ? `${change.status}-timeout` : change.status);
+    // Keyed by the device time of the change: a replayed heartbeat stream gives the same keys, and a
+    // simulator can predict them. A timeout's time is last heartbeat + timeout, also replay-stable.
+    const key = idempotencyKey(adapterId, change.deviceId, 'device.status', change.eventTimeMs, change.cause === 'timeout' ? `${change.status}-timeout` : change.status);
     return makeUpdate('device.status', key, { adapterId, deviceId: change.deviceId, correlationId, eventTimeMs: change.eventTimeMs }, payload);
   };
 
