@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { ServiceContainers } from './support/containers';
 import { AMQP_URL, PG } from './support/env';
 import { dockerAvailable, locateOdoo } from './support/odoo';
 
@@ -20,20 +21,27 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Extra environment for the tiers: the testcontainers services when the local ones are missing. */
+const tierEnv: Record<string, string> = {};
+let containers: ServiceContainers | undefined;
+
 async function servicesReady(): Promise<string | undefined> {
   const amqp = new URL(AMQP_URL.replace(/^amqps?:/, 'http:'));
   const missing: string[] = [];
   if (!(await reachable(amqp.hostname, Number(amqp.port || 5672)))) missing.push(`RabbitMQ at ${amqp.hostname}:${amqp.port || 5672}`);
   if (!(await reachable(PG.host, PG.port))) missing.push(`PostgreSQL at ${PG.host}:${PG.port}`);
-  if (!missing.length) return undefined;
-  const docker = (await dockerAvailable()) ? ' (a Docker engine exists: run `npm run test:int` with testcontainers, see README)' : ' and no Docker engine for testcontainers';
-  return `${missing.join(' and ')} not reachable${docker}`;
+  if (!missing.length || containers) return undefined;
+  if (!(await dockerAvailable())) return `${missing.join(' and ')} not reachable and no Docker engine for testcontainers`;
+  process.stdout.write(`${missing.join(' and ')} not reachable: starting them with testcontainers\n`);
+  containers = await (await import('./support/containers')).startServiceContainers();
+  Object.assign(tierEnv, containers.env);
+  return undefined;
 }
 
 async function odooReady(): Promise<string | undefined> {
   const services = await servicesReady();
   if (services) return services;
-  const source = locateOdoo();
+  const source = await locateOdoo();
   return source.kind === 'none' ? source.why : undefined;
 }
 
@@ -69,7 +77,7 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`\n=== ${tier.name} tier (npm run ${tier.script}) ===\n`);
     const file = join(dir, `${tier.name}.json`);
-    const res = spawnSync('npm', ['run', '--silent', tier.script], { stdio: 'inherit', env: { ...process.env, TIER_RESULTS_FILE: file } });
+    const res = spawnSync('npm', ['run', '--silent', tier.script], { stdio: 'inherit', env: { ...process.env, ...tierEnv, TIER_RESULTS_FILE: file } });
     const stats = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof totals & { tests: number }) : undefined;
     if (!stats) {
       failed = true;
@@ -82,6 +90,7 @@ async function main(): Promise<number> {
     totals.pending += stats.pending;
     lines.push(`    ${tier.name}: ${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped${res.status !== 0 && !stats.failures ? ` (exit ${res.status})` : ''}`);
   }
+  await containers?.stop();
   process.stdout.write(`\nTiers:\n${lines.join('\n')}\n\n`);
   process.stdout.write(`${totals.passes} passed, ${totals.failures} failed, ${totals.pending} skipped\n`);
   return failed || totals.failures ? 1 : 0;

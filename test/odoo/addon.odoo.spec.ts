@@ -9,18 +9,19 @@ import { copyTemplate, dropDatabase, ensureTemplate, freePort, locateOdoo, odooB
  * database of their own, followed by an upgrade of the module on the same database.
  */
 describe('odoo tier: the logistics_bridge addon in Odoo 18', function () {
-  const source = locateOdoo();
+  let source: Awaited<ReturnType<typeof locateOdoo>> = { kind: 'none', why: 'not located yet' };
   const db = `lb_addon_tests_${process.pid}`;
   let src = '';
   let conf = '';
   let dir = '';
 
   before(async function () {
+    source = await locateOdoo();
     if (source.kind !== 'source') {
       process.stderr.write('\n*** addon Odoo tests SKIPPED: they need an Odoo source tree (ODOO_SRC), not only ODOO_URL ***\n\n');
       this.skip();
     }
-    src = source.src;
+    src = (source as { src: string }).src;
     dir = mkdtempSync(join(tmpdir(), 'lb-addon-'));
     await copyTemplate(await ensureTemplate(src, dir, (l) => process.stderr.write(`${l}\n`)), db);
     conf = writeConfig(src, dir, await freePort());

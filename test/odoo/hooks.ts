@@ -15,7 +15,7 @@ export function odooTarget(): OdooTarget {
 export const mochaHooks = {
   async beforeAll(this: Context) {
     this.timeout(600_000);
-    const source = locateOdoo();
+    const source = await locateOdoo();
     if (source.kind === 'none') {
       process.stderr.write(`\n*** odoo tier SKIPPED: ${source.why} ***\n\n`);
       this.skip();

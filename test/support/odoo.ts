@@ -38,18 +38,21 @@ export interface OdooTarget {
   stop(): Promise<void>;
 }
 
-export type OdooSource = { kind: 'source'; src: string } | { kind: 'url'; url: string } | { kind: 'none'; why: string };
+export type OdooSource =
+  | { kind: 'source'; src: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'docker' }
+  | { kind: 'none'; why: string };
 
-/** Where the odoo tier gets its Odoo from, or why it cannot run. */
-export function locateOdoo(env: NodeJS.ProcessEnv = process.env): OdooSource {
+/** Where the odoo tier gets its Odoo from (a running one, a source tree, testcontainers), or why it cannot run. */
+export async function locateOdoo(env: NodeJS.ProcessEnv = process.env): Promise<OdooSource> {
   if (env.ODOO_URL) return { kind: 'url', url: env.ODOO_URL };
   const src = env.ODOO_SRC ?? '/opt/odoo-src';
   if (existsSync(join(src, 'odoo-bin'))) return { kind: 'source', src };
+  if (await dockerAvailable()) return { kind: 'docker' };
   return {
     kind: 'none',
-    why: env.ODOO_SRC
-      ? `ODOO_SRC=${env.ODOO_SRC} has no odoo-bin`
-      : 'no Odoo 18 source tree at /opt/odoo-src (set ODOO_SRC, or ODOO_URL for a running Odoo; ../shared/tools/odoo-up.sh extracts one)',
+    why: `${env.ODOO_SRC ? `ODOO_SRC=${env.ODOO_SRC} has no odoo-bin` : 'no Odoo 18 source tree at /opt/odoo-src'}, no ODOO_URL and no Docker engine (set ODOO_SRC or ODOO_URL; ../shared/tools/odoo-up.sh extracts a source tree)`,
   };
 }
 
@@ -233,6 +236,7 @@ export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Pr
   const log = opts.log ?? ((line: string) => process.stderr.write(`[odoo tier] ${line}\n`));
   if (source.kind === 'none') throw new Error(source.why);
   if (source.kind === 'url') return existingOdoo(source.url);
+  if (source.kind === 'docker') return (await import('./containers')).startOdooContainers();
   const { src } = source;
   const dir = mkdtempSync(join(tmpdir(), 'lb-odoo-'));
   const template = await ensureTemplate(src, dir, log);
