@@ -1,0 +1,96 @@
+import { strict as assert } from 'node:assert';
+import { status } from '@grpc/grpc-js';
+import { fieldPath, gs1CheckDigitValid, InvalidArgument, parseAdapterMessage } from '../../../sidecar/src/devices/gateway';
+
+const env = (over: Record<string, unknown> = {}) => ({
+  adapter_id: 'a-1',
+  device_id: 'dev-1',
+  sequence: '7',
+  idempotency_key: 'a-1:dev-1:7',
+  correlation_id: '',
+  event_time_ms: '1767225600000',
+  header_id: '0',
+  ...over,
+});
+
+function invalid(fn: () => unknown): InvalidArgument {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof InvalidArgument, `expected InvalidArgument, got ${String(err)}`);
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    return err;
+  }
+  assert.fail('expected the message to be refused');
+}
+
+describe('gateway message validation', () => {
+  it('turns an update into exactly the apply_batch body (type, ISO time, null correlation, no empty optionals)', () => {
+    const parsed = parseAdapterMessage('barcode', {
+      kind: 'update',
+      update: {
+        envelope: env(),
+        payload: 'pick_confirmed',
+        pick_confirmed: { picking: { ref: 'name', name: 'WH/OUT/00012' }, lines: [{ product: { ref: 'barcode', barcode: '4006381333931' }, quantity: 2, lot: '', location: null }] },
+      },
+    });
+    assert.equal(parsed.kind, 'update');
+    if (parsed.kind !== 'update') return;
+    assert.deepEqual(parsed.update, {
+      idempotency_key: 'a-1:dev-1:7',
+      type: 'pick.confirmed',
+      adapter_id: 'a-1',
+      device_id: 'dev-1',
+      correlation_id: null,
+      event_time: '2026-01-01T00:00:00.000Z',
+      payload: { picking: { name: 'WH/OUT/00012' }, lines: [{ product: { barcode: '4006381333931' }, quantity: 2 }] },
+    });
+  });
+
+  it('maps enums of device.status and shipment.dispatched to the addon values', () => {
+    const ds = parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'device_status', device_status: { status: 'STATUS_ERROR', family: 'FAMILY_SORTER', warehouse: 'WH', error: 'jam' } } });
+    assert.deepEqual(ds.kind === 'update' && ds.update.payload, { status: 'error', family: 'sorter', warehouse: 'WH', error: 'jam' });
+    const sd = parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'shipment_dispatched', shipment_dispatched: { picking: { ref: 'id', id: 42 }, backorder: 'BACKORDER_CANCEL', lines: [] } } });
+    assert.deepEqual(sd.kind === 'update' && sd.update.payload, { picking: { id: 42 }, backorder: 'cancel' });
+  });
+
+  it('names the broken field with dotted path and [index]', () => {
+    const e = invalid(() =>
+      parseAdapterMessage('barcode', {
+        kind: 'update',
+        update: { envelope: env(), payload: 'receipt_counted', receipt_counted: { picking: { ref: 'id', id: 3 }, lines: [{ product: { ref: 'id', id: 1 }, quantity: 1, lot: '' }, { product: { ref: 'id', id: 0 }, quantity: 1, lot: '' }] } },
+      }),
+    );
+    assert.equal(e.fieldPath, 'update.receipt_counted.lines[1].product.id');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env({ sequence: '0' }), payload: 'task_failed', task_failed: { reason: 'x', code: '', picking: null } } })).fieldPath, 'update.envelope.sequence');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env(), payload: 'task_failed', task_failed: { reason: '', code: '', picking: null } } })).fieldPath, 'update.task_failed.reason');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env() } })).fieldPath, 'update.payload');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', {})).fieldPath, 'kind');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: null } })).fieldPath, 'update.envelope');
+  });
+
+  it('verifies SSCC length and GS1 check digit', () => {
+    assert.equal(gs1CheckDigitValid('376104250021234569'), true);
+    assert.equal(gs1CheckDigitValid('376104250021234568'), false);
+    const base = { chute: 'C1', lane: '', picking: null };
+    const ok = parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '376104250021234569' } } });
+    assert.equal(ok.kind, 'update');
+    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '376104250021234568' } } })).message, 'SSCC check digit is wrong');
+    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '37610425002123456' } } })).fieldPath, 'update.parcel_sorted.sscc');
+  });
+
+  it('validates telemetry readings of the family and hello', () => {
+    const state = { time_ms: '1767225600000', robot_id: 'r-1', order_id: '', order_update_id: 0, last_node_id: '', driving: false, operating_mode: '', battery_charge: 150, agv_position: null, velocity: 0, action_states: [], errors: [], load_id: '', picking_name: '', task_id: '' };
+    const e = invalid(() => parseAdapterMessage('robot_fleet', { kind: 'telemetry', telemetry: { envelope: env({ idempotency_key: '' }), readings: [{ reading: 'state', state: { ...state, battery_charge: 50 } }, { reading: 'state', state }] } }));
+    assert.equal(e.fieldPath, 'telemetry.readings[1].state.battery_charge');
+    assert.equal(invalid(() => parseAdapterMessage('robot_fleet', { kind: 'telemetry', telemetry: { envelope: env(), readings: [] } })).fieldPath, 'telemetry.readings');
+    const h = parseAdapterMessage('sorter', { kind: 'hello', hello: { adapter_id: 'a-1', family: 'FAMILY_SORTER', stream_id: '', last_acked_sequence: '12', capabilities: [], vendor: '', model: '', software_version: '', warehouse: '' } });
+    assert.deepEqual(h.kind === 'hello' && [h.hello.streamId, h.hello.family, h.hello.lastAckedSequence], ['a-1', 'sorter', 12]);
+    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'hello', hello: { adapter_id: 'a-1', family: 'FAMILY_UNSPECIFIED', stream_id: '', last_acked_sequence: '0', capabilities: [], vendor: '', model: '', software_version: '', warehouse: '' } })).fieldPath, 'hello.family');
+  });
+
+  it('formats paths', () => {
+    assert.equal(fieldPath('update', ['lines', 0, 'product']), 'update.lines[0].product');
+    assert.equal(fieldPath('', ['a', 2]), 'a[2]');
+  });
+});
