@@ -100,7 +100,8 @@ export async function main(argv: string[]): Promise<void> {
   const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens, amqp: broker.model, registry: new Registry(), log, queuePrefix: `bench.${randomBytes(3).toString('hex')}.` });
   const port = await gateway.start();
   await gateway.publisher.declare();
-  say(`server RSS before the gateway run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+  const baselineRss = process.memoryUsage().rss;
+  say(`server RSS before the gateway run: ${(baselineRss / 2 ** 20).toFixed(0)} MB (node + tsx + modules, no traffic yet)`);
   const gw = await runClient(plan(port));
   const gatewayRate = gw.messages / gw.seconds;
   const reduction = gateway.reductionRatio();
@@ -136,6 +137,7 @@ export async function main(argv: string[]): Promise<void> {
       ratio: Number((gatewayRate / ceilingRate).toFixed(3)),
       reduction_ratio: Number(reduction.toFixed(1)),
       peak_rss_mb: Math.round(gatewayPeakRss / 2 ** 20),
+      baseline_rss_mb: Math.round(baselineRss / 2 ** 20),
       readings_per_message: args.batch,
       ceiling_readings_per_s: Math.round(ceiling.readings / ceiling.seconds),
       gateway_readings_per_s: Math.round(gw.readings / gw.seconds),
