@@ -20,6 +20,9 @@ export {
   type OutgoingMessage,
 } from './client';
 export { Outbox, type OutboxEntry } from './outbox';
+
+/** What a reference adapter needs of the client: tests and dry runs pass their own. */
+export type ReadingSink = Pick<AdapterClient, 'sendReading'>;
 export type { Family, UpdateType, UpdatePayloads, PickingRef, ProductRef, LocationRef, Line } from './convert';
 export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
 

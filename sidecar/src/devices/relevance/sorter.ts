@@ -38,6 +38,8 @@ export class SorterCoalescer {
 
   handle(event: SorterEventMsg, ctx: ReadingContext, sink: Sink): void {
     const kind = event.kind;
+    // A new induction or a no-read starts a new parcel under a tracking id the PLC may have used before.
+    if ((kind === 'KIND_NO_READ' || kind === 'KIND_INDUCTED') && event.parcel_id) this.trackingIds.delete(event.parcel_id);
     if (kind === 'KIND_NO_READ') {
       this.noReads += 1;
       sink.drop('no_read');
