@@ -13,9 +13,18 @@ export const EVENTS_EXCHANGE = 'logistics.events';
 export const UNROUTABLE_EXCHANGE = 'logistics.unroutable';
 export const UNROUTABLE_QUEUE = 'logistics.unroutable';
 
-export async function declareTopology(channel: Channel): Promise<void> {
-  await channel.assertExchange(UNROUTABLE_EXCHANGE, 'fanout', { durable: true, autoDelete: false });
-  await channel.assertQueue(UNROUTABLE_QUEUE, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await channel.bindQueue(UNROUTABLE_QUEUE, UNROUTABLE_EXCHANGE, '');
-  await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true, autoDelete: false, alternateExchange: UNROUTABLE_EXCHANGE });
+export interface TopologyNames {
+  events: string;
+  unroutableExchange: string;
+  unroutableQueue: string;
+}
+
+export const TOPOLOGY: TopologyNames = { events: EVENTS_EXCHANGE, unroutableExchange: UNROUTABLE_EXCHANGE, unroutableQueue: UNROUTABLE_QUEUE };
+
+/** Idempotent; other names only for tests and benchmarks that must not touch the real exchanges. */
+export async function declareTopology(channel: Channel, names: TopologyNames = TOPOLOGY): Promise<void> {
+  await channel.assertExchange(names.unroutableExchange, 'fanout', { durable: true, autoDelete: false });
+  await channel.assertQueue(names.unroutableQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(names.unroutableQueue, names.unroutableExchange, '');
+  await channel.assertExchange(names.events, 'topic', { durable: true, autoDelete: false, alternateExchange: names.unroutableExchange });
 }

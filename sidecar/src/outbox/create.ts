@@ -24,7 +24,7 @@ export function createRelay(deps: { config: Pick<Config, 'relay'>; odoo: OdooCli
   const publisher = new ConfirmPublisher(deps.broker.model, {
     window: cfg.maxInFlight,
     log: deps.log.child({ module: 'publisher' }),
-    setup: declareTopology,
+    setup: (channel) => declareTopology(channel),
     onConfirm: (s) => metrics.publishConfirm.observe(s),
   });
   const source = new OdooOutboxSource(deps.odoo);
