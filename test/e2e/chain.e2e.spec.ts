@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { connect, type AdapterClient } from '../../adapters/sdk';
+import { OdooClient } from '../../sidecar/src/odoo';
+import { OdooFixtures } from '../../tools/fixtures';
+import { odooTarget } from '../odoo/hooks';
+import { AMQP_URL } from '../support/env';
+import { freePort } from '../support/odoo';
+import { pollJson, startSidecar, type SidecarProcess } from '../support/sidecar';
+
+/**
+ * The whole chain with the real sidecar process: business changes in Odoo reach a consumer of
+ * `logistics.events`, and a device's update travels adapter SDK → gRPC gateway → `logistics.updates` →
+ * the addon's apply API, whose effect in Odoo is published back as an event.
+ */
+const TOKEN = 'e2e-token-0123456789';
+const ADAPTER = 'e2e-scanners';
+
+interface ApplyResult {
+  idempotency_key: string;
+  status: string;
+  reason?: string;
+}
+
+describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
+  this.timeout(180_000);
+  let sidecar: SidecarProcess;
+  let fx: OdooFixtures;
+  let service: OdooClient;
+  let conn: ChannelModel;
+  let ch: Channel;
+  let adapter: AdapterClient | undefined;
+  let grpcAddress = '';
+  const events: ConsumeMessage[] = [];
+
+  before(async () => {
+    const t = odooTarget();
+    fx = await OdooFixtures.connect({ url: t.url, db: t.db, login: t.admin.login, password: t.admin.secret });
+    service = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
+    const httpPort = await freePort();
+    grpcAddress = `127.0.0.1:${await freePort()}`;
+    conn = await amqp.connect(AMQP_URL);
+    ch = await conn.createChannel();
+    // Updates left by an earlier run are not this run's.
+    await ch.assertQueue('logistics.updates', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await ch.purgeQueue('logistics.updates');
+    sidecar = startSidecar({
+      ODOO_URL: t.url,
+      ODOO_DB: t.db,
+      ODOO_LOGIN: t.service.login,
+      ODOO_API_KEY: t.service.secret,
+      AMQP_URL,
+      HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+      GRPC_LISTEN: grpcAddress,
+      RELAY_WORKER_ID: `e2e-${process.pid}`,
+      GATEWAY_TOKENS: JSON.stringify({ [ADAPTER]: { token: TOKEN, family: 'barcode', devices: ['*'], ratePerSecond: 1000 } }),
+      LOG_LEVEL: 'warn',
+    });
+    const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
+    assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready.body)}\n${sidecar.output()}`);
+    await ch.assertExchange('logistics.events', 'topic', { durable: true });
+    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    await ch.bindQueue(queue, 'logistics.events', '#');
+    await ch.consume(queue, (m) => m && events.push(m), { noAck: true });
+  });
+
+  after(async () => {
+    await adapter?.close().catch(() => undefined);
+    if (sidecar && sidecar.child.exitCode === null) {
+      sidecar.child.kill('SIGTERM');
+      await sidecar.exited;
+    }
+    await conn?.close().catch(() => undefined);
+    service?.close();
+  });
+
+  async function waitForEvent(pred: (m: ConsumeMessage) => boolean, what: string, timeoutMs = 30_000): Promise<ConsumeMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = events.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; got ${events.map((e) => e.properties.type).join(', ')}\n${sidecar.output().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The next update the gateway made durable, as the applier will receive it. */
+  async function nextUpdate(timeoutMs = 20_000): Promise<{ body: Record<string, unknown>; msg: ConsumeMessage }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const msg = await ch.get('logistics.updates', { noAck: false });
+      if (msg) {
+        ch.ack(msg);
+        return { body: JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>, msg: msg as unknown as ConsumeMessage };
+      }
+      if (Date.now() > deadline) throw new Error('no update on logistics.updates');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('publishes a confirmed sale order and its released picking with the message contract', async () => {
+    const product = await fx.product({ name: 'E2E widget', barcode: '4006381333931', defaultCode: 'E2E-1' });
+    await fx.setStock(product, 20);
+    const customer = await fx.partner('E2E customer');
+    const so = await fx.saleOrder(customer, [{ productId: product, quantity: 2 }]);
+    const confirmed = await waitForEvent((m) => m.properties.type === 'sale.order.confirmed' && m.content.toString().includes(so.name), 'sale.order.confirmed');
+    const ready = await waitForEvent((m) => m.properties.type === 'stock.picking.ready' && m.properties.correlationId === confirmed.properties.correlationId, 'stock.picking.ready');
+    for (const m of [confirmed, ready]) {
+      assert.match(String(m.properties.messageId), /^[0-9a-f-]{36}$/);
+      assert.equal(m.properties.deliveryMode, 2, 'persistent');
+      assert.equal(m.properties.contentType, 'application/json');
+      assert.ok(m.properties.appId);
+      assert.equal(typeof m.properties.timestamp, 'number');
+      assert.equal(m.properties.headers?.['x-odoo-database'], odooTarget().db);
+      assert.ok(m.properties.headers?.['x-schema-version']);
+      assert.match(String(m.properties.headers?.['x-aggregate-key']), /^(sale\.order|stock\.picking):\d+$/);
+      assert.equal(m.fields.routingKey, m.properties.type);
+    }
+    assert.ok(events.indexOf(confirmed) < events.indexOf(ready));
+  });
+
+  it('carries a device pick and dispatch back into Odoo exactly once, and Odoo publishes the shipment', async () => {
+    const product = await fx.product({ name: 'E2E gadget', barcode: '4006381333948', defaultCode: 'E2E-2' });
+    await fx.setStock(product, 20);
+    const customer = await fx.partner('E2E customer 2');
+    const so = await fx.saleOrder(customer, [{ productId: product, quantity: 3 }]);
+    const pickingId = so.pickingIds[0] ?? 0;
+    const [picking] = await fx.searchRead<{ name: string }>('stock.picking', [['id', '=', pickingId]], ['name']);
+    assert.ok(picking);
+
+    adapter = await connect({ address: grpcAddress, token: TOKEN, family: 'barcode', adapterId: ADAPTER });
+    await adapter.sendUpdate('scanner-7', 'pick.confirmed', { picking: { name: picking.name }, lines: [{ product: { barcode: '4006381333948' }, quantity: 3 }] }, {
+      idempotencyKey: `e2e:${picking.name}:pick`,
+      correlationId: so.name,
+    });
+    await adapter.flush();
+    const pick = await nextUpdate();
+    assert.equal(pick.body.type, 'pick.confirmed');
+    assert.equal(pick.body.idempotency_key, `e2e:${picking.name}:pick`);
+    assert.equal(pick.msg.properties.messageId, `e2e:${picking.name}:pick`);
+
+    const first = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[pick.body]])) as ApplyResult[];
+    assert.equal(first[0]?.status, 'applied', JSON.stringify(first));
+    const again = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[pick.body]])) as ApplyResult[];
+    assert.equal(again[0]?.status, 'duplicate', 'a replayed update must not change Odoo twice');
+    const moves = await fx.searchRead<{ quantity: number; picked: boolean }>('stock.move', [['picking_id', '=', pickingId]], ['quantity', 'picked']);
+    assert.deepEqual(moves.map((m) => [m.quantity, m.picked]), [[3, true]]);
+
+    await adapter.sendUpdate('scanner-7', 'shipment.dispatched', { picking: { name: picking.name } }, { idempotencyKey: `e2e:${picking.name}:dispatch`, correlationId: so.name });
+    await adapter.flush();
+    const dispatch = await nextUpdate();
+    const applied = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[dispatch.body]])) as ApplyResult[];
+    assert.equal(applied[0]?.status, 'applied', JSON.stringify(applied));
+    assert.equal(await fx.pickingState(pickingId), 'done');
+    await waitForEvent((m) => m.properties.type === 'stock.picking.done' && m.properties.headers?.['x-aggregate-key'] === `stock.picking:${pickingId}`, 'stock.picking.done');
+  });
+});
