@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
   const broker = await Broker.open({ url: AMQP_URL }, log);
   const tokens: GatewayTokens = {};
   for (let i = 0; i < Math.max(args.streams, args.adapters); i++) tokens[`fleet-${i}`] = { token: `bench-token-fleet-${i}-xxxxxxxx`, devices: ['*'], family: 'robot_fleet', ratePerSecond: 1e9 };
-  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens, amqp: broker.model, registry: new Registry(), log, queuePrefix: `bench.${randomBytes(3).toString('hex')}.` });
+  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens, amqp: broker.model, registry: new Registry(), log, queuePrefix: `bench.${randomBytes(3).toString('hex')}.`, work: { enabled: false } });
   const port = await gateway.start();
   await gateway.publisher.declare();
   const baselineRss = process.memoryUsage().rss;

@@ -34,7 +34,8 @@ export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}
   const broker = await Broker.open({ url: AMQP_URL }, log);
   const registry = new Registry();
   const queuePrefix = `test.gw.${randomBytes(4).toString('hex')}.`;
-  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: broker.model, registry, log, queuePrefix, ...overrides });
+  // Flow 3 is off unless a test turns it on with its own exchange names (never the real exchanges).
+  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: broker.model, registry, log, queuePrefix, work: { enabled: false }, ...overrides });
   const port = await gateway.start();
   await gateway.publisher.declare();
   return {
@@ -46,6 +47,7 @@ export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}
     async stop() {
       await gateway.stop();
       await deleteQueue(gateway.publisher.queue);
+      if (gateway.workQueue) await deleteQueue(gateway.workQueue);
       await broker.close();
     },
   };

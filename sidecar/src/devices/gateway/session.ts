@@ -320,6 +320,8 @@ export class StreamSession {
   /** Sends work (Flow 3) to the adapter; false when the stream is closed or congested. */
   sendWork(work: Record<string, unknown>): boolean {
     if (this.closed || !this.hello || this.writeBlocked) return false;
+    // Relevance learns which lines a robot order / expected scans carry, so completions can name them.
+    this.relevance?.rememberWork(work as Parameters<RelevanceStream['rememberWork']>[0]);
     this.write({ work });
     return true;
   }
@@ -331,6 +333,11 @@ export class StreamSession {
 
   get capabilities(): readonly string[] {
     return this.hello?.capabilities ?? [];
+  }
+
+  /** Warehouse code from the Hello ('' when not given). */
+  get warehouse(): string {
+    return this.hello?.warehouse ?? '';
   }
 
   private write(msg: Record<string, unknown>): void {
