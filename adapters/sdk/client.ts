@@ -123,6 +123,8 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private maxInFlight = 64;
+  /** Client-side pacing to the rate the gateway advertised, so the adapter is not rate-limited by rejects. */
+  private pace: Pacer | undefined;
   private closing = false;
   private closed = false;
   private fatal: Error | undefined;
@@ -335,6 +337,9 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     };
     this.outbox.resume(info.resumeAfterSequence);
     this.maxInFlight = info.maxInFlight > 0 ? info.maxInFlight : 64;
+    // A margin below the gateway's bucket: arrival times jitter, and pacing exactly at the limit would
+    // still draw the odd RESOURCE_EXHAUSTED.
+    this.pace = info.ratePerSecond > 0 ? new Pacer(info.ratePerSecond * 0.9, Math.max(1, Math.floor(info.ratePerSecond * 0.45))) : undefined;
     this.connected = true;
     this.attempt = 0;
     this.wakeSpace();
@@ -402,8 +407,19 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       return;
     }
     while (this.outbox.inFlight < this.maxInFlight) {
+      const paceWait = this.pace?.wait(Date.now()) ?? 0;
+      if (paceWait > 0) {
+        if (!this.retryTimer) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.pump();
+          }, paceWait);
+        }
+        return;
+      }
       const entry = this.outbox.next();
       if (!entry) return;
+      this.pace?.take();
       this.stats.sent += 1;
       const ok = call.write(wireMessage(this.options.adapterId, entry.sequence, entry.message));
       if (!ok) {
@@ -499,6 +515,32 @@ export function wireMessage(adapterId: string, sequence: number, m: OutgoingMess
   });
   if (m.kind === 'telemetry') return { telemetry: { envelope, readings: m.readings } };
   return { update: { envelope, ...updatePayloadMessage(m.type, m.payload) } };
+}
+
+/**
+ * Token bucket (burst default: one second's worth): `wait` says how long until a message may go,
+ * `take` spends one. Times are passed in, so it is testable without a clock.
+ */
+export class Pacer {
+  private tokens: number;
+  private last = 0;
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number = perSecond,
+  ) {
+    this.tokens = burst;
+  }
+
+  wait(nowMs: number): number {
+    if (this.last === 0) this.last = nowMs;
+    this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.last) * this.perSecond) / 1000);
+    this.last = nowMs;
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
+  }
+
+  take(): void {
+    this.tokens -= 1;
+  }
 }
 
 /** Exponential backoff with jitter, pure apart from the random source. */

@@ -7,6 +7,7 @@ import { AdapterClient, type ConnectOptions } from './client';
 export {
   AdapterClient,
   backoffDelay,
+  Pacer,
   wireMessage,
   DEFAULT_PROTO_ROOT,
   type ConnectOptions,

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { connect, type AdapterClient } from '../../adapters/sdk';
-import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, type AnyScenario, type ExpectedUpdate } from '../../adapters/simulators';
+import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, sscc, type AnyScenario, type ExpectedUpdate } from '../../adapters/simulators';
 import { readQueue, startGateway, tokenOf, type GatewayFixture } from '../support/gateway';
 
 /**
@@ -97,6 +97,24 @@ describe('adapters and simulators against the gateway', function () {
     assertExactly(
       q.map((m) => m.body),
       scenario.expected,
+    );
+  });
+
+  it('sendUpdate: updates an adapter derived itself land as sent, paced to the adapter\'s rate without rejects', async () => {
+    // slow-a may send 5 messages per second; 12 updates take about 1.5 s instead of being refused.
+    client = await connect({ address: `127.0.0.1:${fx.port}`, token: tokenOf('slow-a'), family: 'sorter', adapterId: 'slow-a' });
+    const rejects: string[] = [];
+    client.on('reject', (r) => rejects.push(`${r.sequence} ${r.status}`));
+    const codes = Array.from({ length: 12 }, (_, i) => sscc('4012345', 900 + i));
+    for (const [i, code] of codes.entries()) {
+      await client.sendUpdate('sorter-9', 'parcel.sorted', { sscc: code, chute: `C${i}`, picking: { name: 'WH/OUT/00077' } }, { idempotencyKey: `slow-a:parcel.sorted:${code}`, eventTimeMs: 1_767_225_600_000 + i });
+    }
+    await client.flush(20_000);
+    assert.deepEqual(rejects, []);
+    const q = await readQueue(fx.queue, codes.length);
+    assert.deepEqual(
+      q.map((m) => [m.body.idempotency_key, m.body.type, m.body.payload]),
+      codes.map((code, i) => [`slow-a:parcel.sorted:${code}`, 'parcel.sorted', { sscc: code, chute: `C${i}`, picking: { name: 'WH/OUT/00077' } }]),
     );
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { DEFAULT_PROTO_ROOT, Outbox, backoffDelay, wireMessage, type OutgoingMessage } from '../../../adapters/sdk';
+import { DEFAULT_PROTO_ROOT, Outbox, Pacer, backoffDelay, wireMessage, type OutgoingMessage } from '../../../adapters/sdk';
 
 describe('adapter SDK (unit)', () => {
   describe('outbox: resume without gap or duplicate', () => {
@@ -132,6 +132,24 @@ describe('adapter SDK (unit)', () => {
       assert.equal(t.readings[0]?.reading, 'event');
       assert.equal((t.readings[0]?.event as Record<string, unknown>).kind, 'KIND_NO_READ');
     });
+  });
+
+  it('paces sends to the advertised rate after a burst of one second', () => {
+    const pacer = new Pacer(10);
+    let sent = 0;
+    for (let t = 1000; t <= 3000; t += 1) {
+      if (pacer.wait(t) === 0) {
+        pacer.take();
+        sent += 1;
+      }
+    }
+    // 10 at once, then 10 per second for 2 s.
+    assert.ok(sent >= 29 && sent <= 31, `sent ${sent}`);
+    const fresh = new Pacer(2);
+    fresh.wait(0);
+    fresh.take();
+    fresh.take();
+    assert.equal(fresh.wait(0), 500);
   });
 
   it('backoff grows and stays within bounds', () => {
