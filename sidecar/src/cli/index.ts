@@ -1,0 +1,97 @@
+import { Broker, ConfirmPublisher, declareTopology } from '../broker';
+import { ConfigError, loadConfig } from '../config';
+import { OdooClient } from '../odoo';
+import { APP_ID, buildMessage, eventJsonSchemas, OdooOutboxSource, type OutboxEvent } from '../outbox';
+import { createLogger } from '../telemetry';
+import { parseArgs, USAGE, UsageError, type Command } from './args';
+
+/**
+ * The operator CLI (`npx logistics-bridge ...`, `npm run cli -- ...`): a composition root of its own,
+ * configured by the sidecar's environment. Exit codes: 0 ok, 1 failure, 2 usage or configuration.
+ */
+const PAGE = 1000;
+
+async function main(argv: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command.kind === 'schemas') {
+    process.stdout.write(`${JSON.stringify(eventJsonSchemas(), null, 2)}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const odoo = new OdooClient(config.odoo);
+  const source = new OdooOutboxSource(odoo);
+  try {
+    if (command.kind === 'status') {
+      const s = await source.stats();
+      if (command.json) {
+        process.stdout.write(`${JSON.stringify(s)}\n`);
+      } else {
+        const lag = s.oldest_pending_age_s === null ? 'none pending' : `${s.oldest_pending_age_s.toFixed(1)} s (oldest pending created ${s.oldest_pending_created_at})`;
+        process.stdout.write(
+          [`Odoo ${config.odoo.url} database ${config.odoo.db}`, `pending    ${s.pending}`, `claimed    ${s.claimed}`, `published  ${s.published}`, `dead       ${s.dead}`, `lag        ${lag}`].join('\n') + '\n',
+        );
+      }
+      return s.dead > 0 ? 3 : 0;
+    }
+    return await replay(command, config, source);
+  } finally {
+    odoo.close();
+  }
+}
+
+async function replay(cmd: Extract<Command, { kind: 'replay' }>, config: ReturnType<typeof loadConfig>, source: OdooOutboxSource): Promise<number> {
+  const log = createLogger('warn');
+  const broker = cmd.dryRun ? undefined : await Broker.open(config.amqp, log);
+  const publisher = broker ? new ConfirmPublisher(broker.model, { window: config.relay.maxInFlight, log, setup: (ch) => declareTopology(ch) }) : undefined;
+  const replayedAt = new Date();
+  let sinceId = cmd.sinceId;
+  let total = 0;
+  try {
+    for (;;) {
+      const want = cmd.limit === undefined ? PAGE : Math.min(PAGE, cmd.limit - total);
+      if (want <= 0) break;
+      const page: OutboxEvent[] = await source.replay({ sinceId, since: cmd.since, eventTypes: cmd.types, limit: want });
+      if (page.length === 0) break;
+      if (publisher) await Promise.all(page.map((e) => publisher.publish(buildMessage(e, { appId: APP_ID, replayedAt }))));
+      total += page.length;
+      sinceId = (page.at(-1) as OutboxEvent).id;
+      process.stderr.write(`${cmd.dryRun ? 'would replay' : 'replayed'} ${total} events (up to outbox id ${sinceId})\n`);
+      if (page.length < want) break;
+    }
+  } finally {
+    await publisher?.close();
+    await broker?.close();
+  }
+  process.stdout.write(`${JSON.stringify({ replayed: cmd.dryRun ? 0 : total, matched: total, last_id: sinceId ?? null, dry_run: cmd.dryRun })}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`logistics-bridge: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
