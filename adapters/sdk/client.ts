@@ -50,6 +50,8 @@ export interface ConnectOptions {
   /** Aborting it closes the connection without flushing. */
   signal?: AbortSignal;
   protoRoot?: string;
+  /** Pace sends below the rate the gateway advertises in HelloAck (default true). */
+  paceToGatewayRate?: boolean;
   /** Extra grpc-js channel options. */
   channelOptions?: Record<string, string | number>;
 }
@@ -339,7 +341,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     this.maxInFlight = info.maxInFlight > 0 ? info.maxInFlight : 64;
     // A margin below the gateway's bucket: arrival times jitter, and pacing exactly at the limit would
     // still draw the odd RESOURCE_EXHAUSTED.
-    this.pace = info.ratePerSecond > 0 ? new Pacer(info.ratePerSecond * 0.9, Math.max(1, Math.floor(info.ratePerSecond * 0.45))) : undefined;
+    this.pace = info.ratePerSecond > 0 && this.options.paceToGatewayRate !== false ? new Pacer(info.ratePerSecond * 0.9, Math.max(1, Math.floor(info.ratePerSecond * 0.45))) : undefined;
     this.connected = true;
     this.attempt = 0;
     this.wakeSpace();

@@ -117,4 +117,19 @@ describe('adapters and simulators against the gateway', function () {
       codes.map((code, i) => [`slow-a:parcel.sorted:${code}`, 'parcel.sorted', { sscc: code, chute: `C${i}`, picking: { name: 'WH/OUT/00077' } }]),
     );
   });
+
+  it('retryable rejects (rate limit) are resent under new sequence numbers and land exactly once', async () => {
+    client = await connect({ address: `127.0.0.1:${fx.port}`, token: tokenOf('slow-a'), family: 'sorter', adapterId: 'slow-a', paceToGatewayRate: false, backoff: { baseMs: 100, maxMs: 400 } });
+    const statuses: string[] = [];
+    client.on('reject', (r) => statuses.push(r.status));
+    const codes = Array.from({ length: 10 }, (_, i) => sscc('4012345', 700 + i));
+    for (const [i, code] of codes.entries()) {
+      await client.sendUpdate('sorter-9', 'parcel.sorted', { sscc: code, chute: `C${i}` }, { idempotencyKey: `slow-a:parcel.sorted:${code}`, eventTimeMs: 1_767_225_600_000 + i });
+    }
+    await client.flush(30_000);
+    assert.ok(statuses.length > 0 && statuses.every((s) => s === 'RESOURCE_EXHAUSTED'), statuses.join(','));
+    assert.ok(client.stats.retried > 0);
+    const q = await readQueue(fx.queue, codes.length);
+    assert.deepEqual(q.map((m) => m.body.idempotency_key).sort(), codes.map((c) => `slow-a:parcel.sorted:${c}`).sort());
+  });
 });
