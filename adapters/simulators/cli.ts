@@ -5,7 +5,7 @@
  * Plays a deterministic scenario through the reference adapter and the SDK, then prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from '../sdk';
+import { AdapterClient } from '../sdk';
 import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, type AnyScenario } from './index';
 
 function parseArgs(argv: string[]): { family: string; flags: Map<string, string> } {
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const ca = flags.get('ca');
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const client = await connect({
+  const client = new AdapterClient({
     address,
     token,
     family: scenario.family,
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   });
   client.on('reject', (r) => process.stderr.write(`reject seq=${r.sequence} ${r.status} ${r.fieldPath}: ${r.message}\n`));
   client.on('disconnected', (d) => process.stderr.write(`disconnected (${d.code} ${d.details}); reconnecting in ${d.reconnectInMs} ms\n`));
+  // Listeners first, so a gateway that is not there yet says so instead of a silent wait.
+  await client.start();
   const started = Date.now();
   await runScenario(s, client, { speed, signal: controller.signal });
   await client.flush(60_000);

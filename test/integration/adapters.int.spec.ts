@@ -132,4 +132,13 @@ describe('adapters and simulators against the gateway', function () {
     const q = await readQueue(fx.queue, codes.length);
     assert.deepEqual(q.map((m) => m.body.idempotency_key).sort(), codes.map((c) => `slow-a:parcel.sorted:${c}`).sort());
   });
+
+  it('connect rejects a wrong token with UNAUTHENTICATED instead of retrying forever', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      connect({ address: `127.0.0.1:${fx.port}`, token: 'not-a-token-0123456789', family: 'sorter', adapterId: 'sorter-a', backoff: { baseMs: 10, maxMs: 20 } }),
+      /UNAUTHENTICATED/,
+    );
+    assert.ok(Date.now() - started < 5_000);
+  });
 });
