@@ -48,7 +48,7 @@ interface ClientResult {
 
 function runClient(plan: ClientPlan): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'ingest-client.ts'), JSON.stringify(plan)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'ingest-client.ts'), JSON.stringify(plan)], { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message}\n${stderr}`));
       const line = stdout.trim().split('\n').pop() ?? '{}';
       resolve(JSON.parse(line) as ClientResult);
