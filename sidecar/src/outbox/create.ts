@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { ConfirmPublisher, declareTopology, type Broker } from '../broker';
+import { ConfirmPublisher, declareTopology, TOPOLOGY, type Broker, type TopologyNames } from '../broker';
 import type { Config } from '../config';
 import type { OdooClient } from '../odoo';
 import type { Logger } from '../telemetry';
@@ -17,14 +17,23 @@ export interface RelayParts {
 }
 
 /** Wires the relay from the configuration (used by main.ts and by the benchmark). */
-export function createRelay(deps: { config: Pick<Config, 'relay'>; odoo: OdooClient; broker: Pick<Broker, 'model'>; log: Logger; registry?: Registry }): RelayParts {
+export function createRelay(deps: {
+  config: Pick<Config, 'relay'>;
+  odoo: OdooClient;
+  broker: Pick<Broker, 'model'>;
+  log: Logger;
+  registry?: Registry;
+  /** Other exchange names, for benchmarks and tests only. */
+  topology?: TopologyNames;
+}): RelayParts {
+  const topology = deps.topology ?? TOPOLOGY;
   const { relay: cfg } = deps.config;
   const log = deps.log.child({ module: 'relay' });
   const metrics = new RelayMetrics(deps.registry);
   const publisher = new ConfirmPublisher(deps.broker.model, {
     window: cfg.maxInFlight,
     log: deps.log.child({ module: 'publisher' }),
-    setup: (channel) => declareTopology(channel),
+    setup: (channel) => declareTopology(channel, topology),
     onConfirm: (s) => metrics.publishConfirm.observe(s),
   });
   const source = new OdooOutboxSource(deps.odoo);
@@ -34,6 +43,7 @@ export function createRelay(deps: { config: Pick<Config, 'relay'>; odoo: OdooCli
     leaseSeconds: cfg.leaseSeconds,
     maxBatchesInFlight: Math.max(2, Math.ceil(cfg.maxInFlight / cfg.batchSize)),
     appId: APP_ID,
+    exchange: topology.events,
     log,
     metrics,
   });

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { OdooClient } from '../sidecar/src/odoo';
+import { OdooOutboxSource } from '../sidecar/src/outbox';
+import { OdooFixtures } from '../tools/fixtures';
+import { locateOdoo, startOdoo } from '../test/support/odoo';
+import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
+
+/**
+ * `npm run bench -- claim [--events 50000] [--rounds 5] [--orders 12]` (issue 3's benchmark), on a
+ * private Odoo 18 with the addon:
+ * 1. relay_claim + relay_ack over JSON-RPC for batches of 500 and 2000 out of a backlog of `events`
+ *    rows (median of `rounds`);
+ * 2. emit overhead: confirm a sale order and validate its picking through XML-RPC, alternately with
+ *    the addon's events enabled and disabled (`orders` times each); the difference of the medians,
+ *    plus the cost of the outbox INSERT itself measured in PostgreSQL.
+ * The last line is JSON.
+ */
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const opt = { events: 50_000, rounds: 5, orders: 12 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i]?.replace(/^--/, '') as keyof typeof opt;
+    if (!(k in opt)) throw new Error(`unknown argument ${argv[i]}`);
+    opt[k] = Number(argv[i + 1]);
+  }
+  const target = await startOdoo(await locateOdoo(), { db: `lb_bench_claim_${process.pid}`, log: (l) => say(`   ${l}`) });
+  const pg = await pgFor(target.db);
+  const odoo = new OdooClient({ url: target.url, db: target.db, login: target.service.login, secret: target.service.secret });
+  const source = new OdooOutboxSource(odoo);
+  try {
+    const rows = Array.from({ length: opt.events }, (_, i) => ({ eventType: 'product.changed', aggregateKey: `product.product:${200000 + i}`, payload: productChanged(200000 + i, 1) }));
+    await insertEvents(pg, rows);
+    say(`claim benchmark: backlog of ${opt.events} outbox rows`);
+    const results: Record<number, number> = {};
+    for (const limit of [500, 2000]) {
+      const times: number[] = [];
+      for (let r = 0; r < opt.rounds; r++) {
+        const t0 = performance.now();
+        const { events } = await source.claim('bench-claim', limit, 60);
+        const claimed = performance.now();
+        await source.ack('bench-claim', events.map((e) => e.id));
+        const t1 = performance.now();
+        if (events.length !== limit) throw new Error(`claimed ${events.length} of ${limit}`);
+        times.push(t1 - t0);
+        say(`   batch ${limit}: claim ${(claimed - t0).toFixed(1)} ms + ack ${(t1 - claimed).toFixed(1)} ms`);
+      }
+      results[limit] = median(times);
+      say(`claim+ack of ${limit}: median ${(results[limit] ?? 0).toFixed(1)} ms over ${opt.rounds} rounds (${((limit / (results[limit] ?? 1)) * 1000).toFixed(0)} events/s)`);
+    }
+
+    // The outbox INSERT alone, as _emit runs it inside a business transaction.
+    const insertTimes: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      await pg.query('BEGIN');
+      const t0 = performance.now();
+      await pg.query(
+        `INSERT INTO logistics_bridge_event (uuid, event_type, schema_version, aggregate_model, aggregate_id, aggregate_key, payload, correlation_id, company_id, priority, state, attempts, user_id, create_uid, write_uid, create_date, write_date)
+         VALUES ($1, 'product.changed', 1, 'product.product', 1, 'product.product:1', $2, NULL, 1, 50, 'pending', 0, 1, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC') RETURNING id`,
+        [randomUUID(), productChanged(1, i)],
+      );
+      insertTimes.push(performance.now() - t0);
+      await pg.query('ROLLBACK');
+    }
+
+    const fx = await OdooFixtures.connect({ url: target.url, db: target.db, login: target.admin.login, password: target.admin.secret });
+    const product = await fx.product({ name: 'Bench chair', defaultCode: 'BC-1' });
+    await fx.setStock(product, 100_000);
+    const customer = await fx.partner('Bench customer');
+    const timings: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    for (let i = 0; i < opt.orders * 2 + 2; i++) {
+      const mode = i % 2 ? 'on' : 'off';
+      await fx.call('ir.config_parameter', 'set_param', ['logistics_bridge.events_enabled', mode === 'on' ? 'True' : 'False']);
+      const t0 = performance.now();
+      const so = await fx.saleOrder(customer, [{ productId: product, quantity: 1 }]);
+      for (const picking of so.pickingIds) await fx.validatePicking(picking);
+      const ms = performance.now() - t0;
+      if (i >= 2) timings[mode].push(ms); // the first pair warms the caches
+    }
+    await fx.call('ir.config_parameter', 'set_param', ['logistics_bridge.events_enabled', 'True']);
+    const on = median(timings.on);
+    const off = median(timings.off);
+    say(`confirm a sale order + validate its picking over XML-RPC: ${on.toFixed(1)} ms with events, ${off.toFixed(1)} ms without (median of ${opt.orders} each)`);
+    say(`outbox INSERT inside a transaction: median ${median(insertTimes).toFixed(3)} ms`);
+    say(
+      JSON.stringify({
+        claim_ack_500_ms: Number((results[500] ?? NaN).toFixed(1)),
+        claim_ack_2000_ms: Number((results[2000] ?? NaN).toFixed(1)),
+        emit_overhead_ms: Number((on - off).toFixed(1)),
+        flow_with_events_ms: Number(on.toFixed(1)),
+        flow_without_events_ms: Number(off.toFixed(1)),
+        emit_insert_ms: Number(median(insertTimes).toFixed(3)),
+        backlog: opt.events,
+      }),
+    );
+  } finally {
+    odoo.close();
+    await pg.end();
+    await target.stop();
+  }
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import amqp from 'amqplib';
+import { Broker, ConfirmPublisher, declareTopology, type PublishRequest, type TopologyNames } from '../sidecar/src/broker';
+import { OdooClient } from '../sidecar/src/odoo';
+import { APP_ID, OdooOutboxSource, Relay, RelayMetrics, type RelayPublisher } from '../sidecar/src/outbox';
+import { createLogger } from '../sidecar/src/telemetry';
+import { AMQP_URL } from '../test/support/env';
+import { locateOdoo, startOdoo, type OdooTarget } from '../test/support/odoo';
+import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
+
+/**
+ * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 2000] [--batch 500]`
+ *
+ * 1. ceiling: bare amqplib, one confirm channel, a sliding window of `window` unconfirmed persistent
+ *    messages of the backlog's payload size, into a durable quorum queue; no Odoo.
+ * 2. drain: `events` outbox rows inserted with SQL into a real Odoo 18 with the addon (5 events per
+ *    aggregate, interleaved, as a busy warehouse leaves them), then the relay drains them to the same
+ *    kind of queue; events/s from relay start to the last ack.
+ * 3. latency: a load generator commits `rate` events/s into the outbox, one transaction each (INSERT +
+ *    NOTIFY, as the addon's emit does), for `seconds`; commit → broker-confirm per event, p50/p99.
+ * Peak RSS of this process (relay + load generator) is sampled throughout. The last line is JSON.
+ */
+interface Args {
+  events: number;
+  rate: number;
+  seconds: number;
+  window: number;
+  batch: number;
+}
+
+function parse(argv: string[]): Args {
+  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 2000, batch: 500 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '') as keyof Args;
+    const value = Number(argv[i + 1]);
+    if (!(key in out) || !Number.isFinite(value) || value <= 0) throw new Error(`bad argument ${argv[i]} ${argv[i + 1]}`);
+    out[key] = value;
+  }
+  return out;
+}
+
+const silent = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let peakRss = 0;
+function sampleRss(): number {
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  return rss;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+async function ceiling(names: TopologyNames, queue: string, count: number, window: number, body: Buffer): Promise<number> {
+  const conn = await amqp.connect(AMQP_URL);
+  const ch = await conn.createConfirmChannel();
+  await declareTopology(ch, names);
+  let inFlight = 0;
+  let confirmed = 0;
+  let wake: (() => void) | undefined;
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    const pump = () => {
+      while (sent < count && inFlight < window) {
+        inFlight++;
+        const ok = ch.publish(names.events, 'product.changed', body, { persistent: true, messageId: randomUUID(), contentType: 'application/json' }, (err: unknown) => {
+          if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+          inFlight--;
+          if (++confirmed === count) return resolve();
+          if (wake) {
+            const w = wake;
+            wake = undefined;
+            w();
+          }
+        });
+        sent++;
+        if (!ok) {
+          ch.once('drain', pump);
+          return;
+        }
+      }
+      if (sent < count) wake = pump;
+    };
+    pump();
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const purge = await conn.createChannel();
+  await purge.purgeQueue(queue);
+  await purge.close();
+  await conn.close();
+  return count / seconds;
+}
+
+/** The relay's publisher, noting when each message is confirmed (for commit → confirm). */
+class TimedPublisher implements RelayPublisher {
+  readonly confirmedAt = new Map<string, number>();
+  record = false;
+  constructor(private readonly inner: ConfirmPublisher) {}
+  ready(signal?: AbortSignal): Promise<void> {
+    return this.inner.ready(signal);
+  }
+  async publish(req: PublishRequest, signal?: AbortSignal): Promise<void> {
+    await this.inner.publish(req, signal);
+    if (this.record && req.options.messageId) this.confirmedAt.set(req.options.messageId, performance.timeOrigin + performance.now());
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parse(argv);
+  const rssTimer = setInterval(sampleRss, 100);
+  const tag = `lb.bench.relay.${process.pid}`;
+  const names: TopologyNames = { events: `${tag}.events`, unroutableExchange: `${tag}.unroutable`, unroutableQueue: `${tag}.unroutable` };
+  const queue = `${tag}.consumer`;
+  const admin = await amqp.connect(AMQP_URL);
+  const ach = await admin.createChannel();
+  await declareTopology(ach, names);
+  await ach.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await ach.bindQueue(queue, names.events, '#');
+
+  const sample = productChanged(123456, 1);
+  const body = Buffer.from(sample);
+  say(`relay benchmark: ${args.events} events of ${body.length} bytes, window ${args.window}, batch ${args.batch}; RabbitMQ ${AMQP_URL.replace(/\/\/[^@]*@/, '//')}`);
+
+  // 1. ceiling
+  await ceiling(names, queue, Math.min(5000, args.events), args.window, body); // warm-up
+  const ceilingRate = await ceiling(names, queue, args.events, args.window, body);
+  say(`1. bare amqplib, windowed confirms:   ${ceilingRate.toFixed(0)} msg/s`);
+
+  // 2. drain a backlog from real Odoo
+  const source = await locateOdoo();
+  say(`starting Odoo 18 with the addon (${source.kind === 'source' ? source.src : source.kind})...`);
+  const t0 = Date.now();
+  const target: OdooTarget = await startOdoo(source, { db: `lb_bench_relay_${process.pid}`, log: (l) => say(`   ${l}`) });
+  say(`   ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const pg = await pgFor(target.db);
+  const odoo = new OdooClient({ url: target.url, db: target.db, login: target.service.login, secret: target.service.secret });
+  const broker = await Broker.open({ url: AMQP_URL }, silent);
+  try {
+    await broker.model.waitForConnect();
+    await pg.query("DELETE FROM logistics_bridge_event WHERE state IN ('pending', 'claimed')"); // fixtures' leftovers
+    const perAggregate = 5;
+    const aggregates = Math.ceil(args.events / perAggregate);
+    const rows = [];
+    for (let seq = 1; rows.length < args.events; seq++) for (let a = 0; a < aggregates && rows.length < args.events; a++) rows.push({ eventType: 'product.changed', aggregateKey: `product.product:${100000 + a}`, payload: productChanged(100000 + a, seq), priority: 90 });
+    const ti = Date.now();
+    const ids = await insertEvents(pg, rows);
+    say(`   inserted ${ids.length} outbox rows (${aggregates} aggregates x ${perAggregate}) in ${((Date.now() - ti) / 1000).toFixed(1)} s`);
+
+    const metrics = new RelayMetrics();
+    const inner = new ConfirmPublisher(broker.model, { window: args.window, log: silent, setup: (ch) => declareTopology(ch, names), onConfirm: (s) => metrics.publishConfirm.observe(s) });
+    const publisher = new TimedPublisher(inner);
+    const relay = new Relay(new OdooOutboxSource(odoo), publisher, {
+      workerId: `bench-${process.pid}`,
+      batchSize: args.batch,
+      leaseSeconds: 120,
+      maxBatchesInFlight: Math.max(2, Math.ceil(args.window / args.batch)),
+      appId: APP_ID,
+      exchange: names.events,
+      log: silent,
+      metrics,
+      statsIntervalMs: 0,
+    });
+    await inner.ready();
+    const rssBefore = sampleRss();
+    const ac = new AbortController();
+    const started = Date.now();
+    const run = relay.run(ac.signal);
+    let published = 0;
+    while (published < ids.length) {
+      await new Promise((r) => setTimeout(r, 100));
+      published = Number((await pg.query<{ n: string }>("SELECT count(*) AS n FROM logistics_bridge_event WHERE state = 'published' AND id >= $1", [ids[0]])).rows[0]?.n);
+    }
+    const drainSeconds = (Date.now() - started) / 1000;
+    const relayRate = ids.length / drainSeconds;
+    const rssDrain = sampleRss();
+    const rpc = (await metrics.publishConfirm.get()).values.find((v) => v.metricName?.endsWith('_sum'));
+    say(`2. relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling`);
+    say(`   mean publish->confirm ${(((rpc?.value ?? 0) / ids.length) * 1000).toFixed(1)} ms; RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssDrain / 2 ** 20).toFixed(0)} MB`);
+    await ach.purgeQueue(queue);
+
+    // 3. commit -> confirm at a steady rate
+    publisher.record = true;
+    const committedAt = new Map<string, number>();
+    const total = Math.round(args.rate * args.seconds);
+    const gen = await pgFor(target.db);
+    const interval = 1000 / args.rate;
+    const genStart = performance.now();
+    const rssSeries: number[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = genStart + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const uuid = randomUUID();
+      await gen.query('BEGIN');
+      await gen.query(
+        `INSERT INTO logistics_bridge_event (uuid, event_type, schema_version, aggregate_model, aggregate_id, aggregate_key, payload, correlation_id, company_id, priority, state, attempts, user_id, create_uid, write_uid, create_date, write_date)
+         VALUES ($1, 'product.changed', 1, 'product.product', $2, $3, $4, NULL, 1, 50, 'pending', 0, 1, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')`,
+        [uuid, 500000 + (i % 1000), `product.product:${500000 + (i % 1000)}`, productChanged(500000 + (i % 1000), i)],
+      );
+      await gen.query('NOTIFY logistics_bridge_outbox');
+      await gen.query('COMMIT');
+      committedAt.set(uuid, performance.timeOrigin + performance.now());
+      if (i % args.rate === 0) rssSeries.push(sampleRss());
+    }
+    const achieved = total / ((performance.now() - genStart) / 1000);
+    const deadline = Date.now() + 60_000;
+    while (publisher.confirmedAt.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const latencies = [...committedAt].map(([uuid, at]) => (publisher.confirmedAt.get(uuid) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    say(`3. commit -> broker confirm at ${achieved.toFixed(0)} events/s for ${args.seconds} s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms (${latencies.length}/${total} confirmed)`);
+    say(`   RSS during the run (MB, one sample per second): first ${((rssSeries[0] ?? 0) / 2 ** 20).toFixed(0)}, last ${((rssSeries.at(-1) ?? 0) / 2 ** 20).toFixed(0)}, max ${(Math.max(...rssSeries) / 2 ** 20).toFixed(0)}`);
+
+    ac.abort(new Error('bench done'));
+    await run;
+    await inner.close();
+    await gen.end();
+    const result = {
+      ceiling_msgs_per_s: Math.round(ceilingRate),
+      relay_events_per_s: Math.round(relayRate),
+      ratio: Number((relayRate / ceilingRate).toFixed(3)),
+      latency_p50_ms: Number(p50.toFixed(1)),
+      latency_p99_ms: Number(p99.toFixed(1)),
+      peak_rss_mb: Math.round(Math.max(peakRss, sampleRss()) / 2 ** 20),
+      events: ids.length,
+      rate_per_s: Math.round(achieved),
+      window: args.window,
+      batch: args.batch,
+    };
+    clearInterval(rssTimer);
+    say(JSON.stringify(result));
+  } finally {
+    clearInterval(rssTimer);
+    await broker.close();
+    odoo.close();
+    await pg.end();
+    await target.stop();
+    await ach.deleteQueue(queue).catch(() => undefined);
+    await ach.deleteQueue(names.unroutableQueue).catch(() => undefined);
+    await ach.deleteExchange(names.events).catch(() => undefined);
+    await ach.deleteExchange(names.unroutableExchange).catch(() => undefined);
+    await admin.close();
+  }
+}
