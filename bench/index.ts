@@ -5,6 +5,8 @@
  */
 const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest'),
+  relay: () => import('./relay'),
+  claim: () => import('./claim'),
 };
 
 async function run(): Promise<void> {
