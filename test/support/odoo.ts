@@ -35,6 +35,8 @@ export interface OdooTarget {
   service: Credentials;
   /** The Odoo source tree when this harness runs the server itself. */
   src?: string;
+  /** Kills the server (SIGKILL, as a crash would) and starts it again; absent for an Odoo that is not ours. */
+  crashAndRestart?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -251,12 +253,29 @@ export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Pr
   }
   const service = await createServiceUser(src, conf, db);
   const logFile = join(dir, 'server.log');
-  const child = spawn(PYTHON, ['odoo-bin', '-c', conf, '-d', db, `--db-filter=^${db}$`, `--logfile=${logFile}`], { cwd: src, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
+  const serve = async (): Promise<ChildProcess> => {
+    const server = spawn(PYTHON, ['odoo-bin', '-c', conf, '-d', db, `--db-filter=^${db}$`, `--logfile=${logFile}`], { cwd: src, stdio: 'ignore' });
+    try {
+      await waitForServer(url, server, logFile);
+      return server;
+    } catch (err) {
+      server.kill('SIGKILL');
+      throw err;
+    }
+  };
+  const stopServer = async (server: ChildProcess, signal: NodeJS.Signals) => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill(signal);
+    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let child: ChildProcess;
   try {
-    await waitForServer(url, child, logFile);
+    child = await serve();
   } catch (err) {
-    child.kill('SIGKILL');
     await dropDatabase(db);
     throw err;
   }
@@ -267,14 +286,12 @@ export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Pr
     src,
     admin: { login: 'admin', secret: 'admin' },
     service,
+    async crashAndRestart() {
+      await stopServer(child, 'SIGKILL');
+      child = await serve();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const exited = new Promise((r) => child.once('exit', r));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopServer(child, 'SIGTERM');
       await dropDatabase(db);
     },
   };

@@ -9,10 +9,14 @@ export interface SidecarProcess {
 }
 
 const MAIN = resolve(__dirname, '../../sidecar/src/main.ts');
-const TSX = resolve(__dirname, '../../node_modules/.bin/tsx');
 
+/** Node itself runs the sidecar (TypeScript through tsx's require hook), so `child.pid` is the sidecar's pid. */
 export function startSidecar(env: Record<string, string>): SidecarProcess {
-  const child = spawn(TSX, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN], {
+    cwd: resolve(__dirname, '../..'),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
