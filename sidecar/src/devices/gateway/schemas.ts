@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErpPayloads, ErpUpdate, ErpUpdateType, LocationRef, PickingRef, ProductRef } from '../relevance/types';
+import { hasValidCheckDigit } from '../relevance/gs1';
 import { InvalidArgument } from './errors';
 
 /**
@@ -28,16 +29,10 @@ const requiredMs = u64.refine((n) => n > 0 && n <= 253_402_300_799_999, 'require
 const finite = z.number().refine(Number.isFinite, 'must be finite');
 const positive = finite.refine((n) => n > 0, 'must be > 0');
 
-/** GS1 mod-10 check digit over all digits but the last. */
-export function gs1CheckDigitValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = digits.length - 2, w = 3; i >= 0; i--, w = 4 - w) sum += (digits.charCodeAt(i) - 48) * w;
-  return (10 - (sum % 10)) % 10 === digits.charCodeAt(digits.length - 1) - 48;
-}
 const sscc = z
   .string()
   .regex(/^\d{18}$/, 'SSCC must be 18 digits')
-  .refine(gs1CheckDigitValid, 'SSCC check digit is wrong');
+  .refine(hasValidCheckDigit, 'SSCC check digit is wrong');
 const optSscc = z.union([z.literal(''), sscc]);
 
 // ---- envelope -------------------------------------------------------------------------------------
