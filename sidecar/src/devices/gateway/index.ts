@@ -6,4 +6,5 @@ export { parseAdapterMessage, fieldPath, FAMILIES, type Family, type Telemetry, 
 export { hasValidCheckDigit as gs1CheckDigitValid } from '../relevance/gs1';
 export { UpdatePublisher, UPDATES_QUEUE, type ConfirmChannelSource } from './publisher';
 export { defaultRelevance, type RelevanceFactory, type RelevanceStream, type StreamContext } from './relevance';
-export { loadServices, LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT, SERVICE_NAMES } from './proto';
+export { loadServices, LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from './proto';
+export { SERVICE_NAMES } from '../contract';

@@ -1,19 +1,13 @@
 import { join } from 'node:path';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
-import type { Family } from './schemas';
+import { SERVICE_NAMES, type Family } from '../contract';
 
 /** The protos live at the repository root: proto/logistics/device/v1. */
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', '..', 'proto');
 export const PROTO_FILES = ['logistics/device/v1/barcode.proto', 'logistics/device/v1/sorter.proto', 'logistics/device/v1/robot_fleet.proto'];
 /** The loader options of the contract: keep field names, 64-bit integers and enums as strings, defaults, oneof case fields. */
 export const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_ROOT] };
-
-export const SERVICE_NAMES: Record<Family, string> = {
-  barcode: 'BarcodeGateway',
-  sorter: 'SorterGateway',
-  robot_fleet: 'RobotFleetGateway',
-};
 
 /** Marks a message grpc-js could not decode, so the stream can reject it instead of dying. */
 export interface Undecodable {

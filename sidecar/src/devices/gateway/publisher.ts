@@ -1,6 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from '../../telemetry';
-import type { ErpUpdate } from '../relevance/types';
+import type { ErpUpdate } from '../contract';
 import { Unavailable } from './errors';
 
 /** The updates queue the applier consumes. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErpPayloads, ErpUpdate, ErpUpdateType, LocationRef, PickingRef, ProductRef } from '../relevance/types';
+import { FAMILIES, type ErpPayloads, type ErpUpdate, type ErpUpdateType, type Family, type LocationRef, type PickingRef, type ProductRef } from '../contract';
 import { hasValidCheckDigit } from '../relevance/gs1';
 import { InvalidArgument } from './errors';
 
@@ -11,8 +11,7 @@ import { InvalidArgument } from './errors';
  * case ("update.pick_confirmed.lines[0].quantity").
  */
 
-export const FAMILIES = ['barcode', 'sorter', 'robot_fleet'] as const;
-export type Family = (typeof FAMILIES)[number];
+export { FAMILIES, type Family };
 const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
 
 const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from '../../telemetry';
-import type { ErpUpdate } from '../relevance/types';
+import type { ErpUpdate } from '../contract';
 import { checkDevice, TokenBucket, type Authenticator, type Principal } from './auth';
 import { GatewayError, InvalidArgument, PermissionDenied, statusName, toGatewayError, toGrpcStatus, Unauthenticated } from './errors';
 import type { GatewayMetrics } from './metrics';

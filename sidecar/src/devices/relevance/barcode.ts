@@ -2,8 +2,8 @@ import type { ReadingContext, Sink } from './context';
 import { ScanDebouncer } from './debounce';
 import { parseScan, type ParseOptions } from './gs1';
 import { BoundedMap } from './lru';
-import type { ExpectedScansMsg, ScanReadingMsg } from './telemetry';
-import { idempotencyKey, makeUpdate, type PickLine, type PickingRef, type ProductRef } from './types';
+import type { ExpectedScansMsg, PickLine, PickingRef, ProductRef, ScanReadingMsg } from '../contract';
+import { idempotencyKey, makeUpdate } from './types';
 
 export interface BarcodeOptions {
   /** Same code from the same scanner within this window is one scan (default 500 ms). */

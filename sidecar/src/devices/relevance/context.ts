@@ -1,4 +1,5 @@
-import type { DropCounters, DropReason, ErpUpdate, UpdateSource } from './types';
+import type { ErpUpdate } from '../contract';
+import type { DropCounters, DropReason, UpdateSource } from './types';
 
 /** What a family processor knows about the reading it handles. */
 export interface ReadingContext extends UpdateSource {

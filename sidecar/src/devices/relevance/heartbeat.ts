@@ -1,4 +1,4 @@
-import type { DeviceStatusValue } from './types';
+import type { DeviceStatusValue } from '../contract';
 
 export interface DeviceStatusChange {
   deviceId: string;

@@ -3,19 +3,10 @@
  * The gateway keeps one `RelevanceStream` per adapter + stream id, feeds it every validated telemetry
  * message and publishes what comes out; the drop counters become its metrics.
  */
-export { createRelevance, type RelevanceOptions, type RelevanceStream, type RelevanceCounters, type FamilyName } from './stream';
-export {
-  type ErpUpdate,
-  type ErpUpdateType,
-  type ErpPayloads,
-  type PickingRef,
-  type ProductRef,
-  type LocationRef,
-  type DropReason,
-  type DropCounters,
-  ERP_UPDATE_TYPES,
-  idempotencyKey,
-} from './types';
+export { createRelevance, type RelevanceOptions, type RelevanceStream, type RelevanceCounters } from './stream';
+export { type DropReason, type DropCounters, idempotencyKey } from './types';
+// The contract types relevance consumes and produces, re-exported so its callers need one import.
+export { ERP_UPDATE_TYPES, type Family as FamilyName, type ErpUpdate, type ErpUpdateType, type ErpPayloads, type PickingRef, type ProductRef, type LocationRef } from '../contract';
 export {
   parseScan,
   parseElementString,
@@ -33,5 +24,5 @@ export {
 export { erpBarcode } from './barcode';
 export { ScanDebouncer } from './debounce';
 export { phaseOf, lineFromResult } from './robot';
-export type * from './telemetry';
-export { toMs, seqString } from './telemetry';
+export type * from '../contract/telemetry';
+export { toMs, seqString } from '../contract';

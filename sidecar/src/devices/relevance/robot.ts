@@ -1,7 +1,7 @@
 import type { ReadingContext, Sink } from './context';
 import { BoundedMap } from './lru';
-import type { RobotOrderMsg, RobotStateMsg } from './telemetry';
-import { idempotencyKey, makeUpdate, type PickLine, type PickingRef, type ProductRef } from './types';
+import type { PickLine, PickingRef, ProductRef, RobotOrderMsg, RobotStateMsg } from '../contract';
+import { idempotencyKey, makeUpdate } from './types';
 
 export interface RobotOptions {
   /** A task blocked this long becomes task.failed (code "blocked"), once (default 30 s). */

@@ -1,8 +1,8 @@
 import type { ReadingContext, Sink } from './context';
 import { parseScan, isValidSscc } from './gs1';
 import { BoundedMap } from './lru';
-import type { SorterEventMsg } from './telemetry';
-import { idempotencyKey, makeUpdate, type PickingRef } from './types';
+import type { PickingRef, SorterEventMsg } from '../contract';
+import { idempotencyKey, makeUpdate } from './types';
 
 export interface SorterOptions {
   /** Recirculations a parcel may make; one more and it becomes task.failed (default 3). */

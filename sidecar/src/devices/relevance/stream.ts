@@ -3,16 +3,14 @@ import { countingSink, type ReadingContext } from './context';
 import { HeartbeatTracker, type DeviceStatusChange } from './heartbeat';
 import { RobotCollapser } from './robot';
 import { SorterCoalescer } from './sorter';
-import type { ExpectedScansMsg, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryInput, TelemetryMsg } from './telemetry';
-import { seqString, toMs } from './telemetry';
-import { emptyDropCounters, idempotencyKey, makeUpdate, type DropCounters, type ErpUpdate } from './types';
+import type { ErpPayloads, ErpUpdate, ExpectedScansMsg, Family, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryInput, TelemetryMsg } from '../contract';
+import { seqString, toMs } from '../contract';
+import { emptyDropCounters, idempotencyKey, makeUpdate, type DropCounters } from './types';
 import type { ParseOptions } from './gs1';
-
-export type FamilyName = 'barcode' | 'sorter' | 'robot_fleet';
 
 export interface RelevanceOptions {
   /** Reported in device.status payloads. */
-  family?: FamilyName;
+  family?: Family;
   /** Double-scan window (default 500 ms). */
   debounceMs?: number;
   /** A device whose heartbeats stop for this long goes offline (default 3 heartbeat periods, 30 s). */
@@ -79,7 +77,7 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
   let adapterId = '';
 
   const statusUpdate = (change: DeviceStatusChange, correlationId: string | null): ErpUpdate => {
-    const payload: { status: typeof change.status; family?: string; warehouse?: string; error?: string } = { status: change.status };
+    const payload: ErpPayloads['device.status'] = { status: change.status };
     if (options.family) payload.family = options.family;
     if (change.warehouse) payload.warehouse = change.warehouse;
     if (change.error) payload.error = change.error;
