@@ -13,7 +13,9 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { envelopeMessage, FAMILY_ENUM, SERVICE_NAMES, toNumber, updatePayloadMessage, type Family, type UpdatePayloads, type UpdateType } from './convert';
+import { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
+import { SERVICE_NAMES, type ErpPayloads as UpdatePayloads, type ErpUpdateType as UpdateType, type Family } from '../../sidecar/src/devices/contract';
+import { envelopeMessage, FAMILY_ENUM, toNumber, updatePayloadMessage } from './convert';
 import { Outbox } from './outbox';
 import { readingTime, type Reading, type Work } from './readings';
 
@@ -45,8 +47,8 @@ export interface ConnectOptions {
   bufferSize?: number;
   /** `sendReading` batches readings per device up to `maxReadings`, waiting at most `lingerMs` (default 50 / 20 ms). */
   batch?: { maxReadings: number; lingerMs: number };
-  /** Reconnect delays: exponential with jitter between half and all of min(maxMs, baseMs·2^attempt). */
-  backoff?: { baseMs: number; maxMs: number };
+  /** Reconnect delays: exponential with jitter between half and all of min(maxMs, baseMs·2^attempt) (default 250 ms / 15 s). */
+  backoff?: BackoffPolicy;
   /** Aborting it closes the connection without flushing. */
   signal?: AbortSignal;
   protoRoot?: string;
@@ -107,6 +109,8 @@ export interface AdapterEvents {
   /** A fatal error (wrong token, family not allowed): the client stops reconnecting. */
   error: [Error];
 }
+
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 15_000 };
 
 /** Statuses that a reconnect cannot fix: configuration problems for a person. */
 const FATAL = new Set<number>([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.FAILED_PRECONDITION, status.INVALID_ARGUMENT]);
@@ -374,7 +378,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       // Answers come in order: everything before it is settled; it goes back to the queue.
       this.stats.acked += this.outbox.settle(sequence - 1).length;
       if (this.outbox.requeue(sequence)) this.stats.retried += 1;
-      this.retryAt = Date.now() + backoffDelay(Math.min(this.stats.retried, 6), this.options.backoff);
+      this.retryAt = Date.now() + backoffDelay(Math.min(this.stats.retried, 6), this.options.backoff ?? RECONNECT_BACKOFF);
     } else if (sequence > 0) {
       const settled = this.outbox.settle(sequence);
       const refused = settled.find((e) => e.sequence === sequence);
@@ -447,7 +451,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       if (this.listenerCount('error') > 0) this.emit('error', this.fatal);
       return this.shutdown(this.fatal);
     }
-    const delay = backoffDelay(this.attempt, this.options.backoff);
+    const delay = backoffDelay(this.attempt, this.options.backoff ?? RECONNECT_BACKOFF);
     this.attempt += 1;
     this.stats.reconnects += 1;
     this.emit('disconnected', { code, details, reconnectInMs: delay });
@@ -543,10 +547,4 @@ export class Pacer {
   take(): void {
     this.tokens -= 1;
   }
-}
-
-/** Exponential backoff with jitter, pure apart from the random source. */
-export function backoffDelay(attempt: number, policy: { baseMs: number; maxMs: number } = { baseMs: 250, maxMs: 15_000 }, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt));
-  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }

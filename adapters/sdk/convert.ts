@@ -1,45 +1,15 @@
 /**
  * Pure conversions between the SDK's friendly shapes and the proto messages (as proto-loader encodes
  * them: snake_case, enums by name, 64-bit integers as decimal strings, oneofs by setting one member).
+ * The update payloads are the ERP update contract the Odoo addon applies (see adapters/README.md).
  */
-
-export type Family = 'barcode' | 'sorter' | 'robot_fleet';
+import type { ErpPayloads as UpdatePayloads, ErpUpdateType as UpdateType, Family } from '../../sidecar/src/devices/contract';
 
 export const FAMILY_ENUM: Record<Family, string> = {
   barcode: 'FAMILY_BARCODE',
   sorter: 'FAMILY_SORTER',
   robot_fleet: 'FAMILY_ROBOT_FLEET',
 };
-
-export const SERVICE_NAMES: Record<Family, string> = {
-  barcode: 'BarcodeGateway',
-  sorter: 'SorterGateway',
-  robot_fleet: 'RobotFleetGateway',
-};
-
-export type PickingRef = { id: number } | { name: string };
-export type ProductRef = { id: number } | { barcode: string } | { default_code: string };
-export type LocationRef = { id: number } | { barcode: string } | { name: string };
-export interface Line {
-  product: ProductRef;
-  quantity: number;
-  lot?: string;
-  location?: LocationRef;
-}
-
-/** The ERP update payloads, the same contract the Odoo addon applies (see adapters/README.md). */
-export interface UpdatePayloads {
-  'device.status': { status: 'online' | 'offline' | 'error'; family?: Family; warehouse?: string; error?: string };
-  'pick.confirmed': { picking: PickingRef; lines: Line[] };
-  'pack.completed': { picking: PickingRef; sscc: string; weight_kg?: number; lines?: Line[] };
-  'shipment.labelled': { picking: PickingRef; carrier: string; tracking_number: string; sscc?: string };
-  'parcel.sorted': { sscc: string; picking?: PickingRef; chute: string; lane?: string };
-  'shipment.dispatched': { picking: PickingRef; backorder?: 'create' | 'cancel'; lines?: Line[] };
-  'receipt.counted': { picking: PickingRef; lines: Line[] };
-  'task.failed': { picking?: PickingRef; reason: string; code?: string };
-  'inventory.counted': { product: ProductRef; location: LocationRef; quantity: number; lot?: string };
-}
-export type UpdateType = keyof UpdatePayloads;
 
 const PAYLOAD_FIELD: Record<UpdateType, string> = {
   'device.status': 'device_status',

@@ -6,7 +6,6 @@ import { AdapterClient, type ConnectOptions } from './client';
 
 export {
   AdapterClient,
-  backoffDelay,
   Pacer,
   wireMessage,
   DEFAULT_PROTO_ROOT,
@@ -21,10 +20,19 @@ export {
   type OutgoingMessage,
 } from './client';
 export { Outbox, type OutboxEntry } from './outbox';
+export { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
 
 /** What a reference adapter needs of the client: tests and dry runs pass their own. */
 export type ReadingSink = Pick<AdapterClient, 'sendReading'>;
-export type { Family, UpdateType, UpdatePayloads, PickingRef, ProductRef, LocationRef, Line } from './convert';
+export type {
+  Family,
+  ErpUpdateType as UpdateType,
+  ErpPayloads as UpdatePayloads,
+  PickingRef,
+  ProductRef,
+  LocationRef,
+  PickLine as Line,
+} from '../../sidecar/src/devices/contract';
 export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
 
 /**

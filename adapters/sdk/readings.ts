@@ -4,73 +4,41 @@
  * fields marked REQUIRED in the protos are required here; see the comments there for units.
  */
 
-export interface Heartbeat {
-  device_id?: string;
-  time_ms?: number;
-  error?: boolean;
-  error_text?: string;
-  warehouse?: string;
-}
+import type {
+  ActionStateMsg,
+  ActionStatusName,
+  AgvPositionMsg,
+  HeartbeatMsg,
+  RobotErrorMsg,
+  RobotStateMsg,
+  ScanModeName,
+  ScanReadingMsg,
+  SorterEventKindName,
+  SorterEventMsg,
+} from '../../sidecar/src/devices/contract';
 
-export type ScanMode = 'SCAN_MODE_PICK' | 'SCAN_MODE_PACK' | 'SCAN_MODE_RECEIVE' | 'SCAN_MODE_COUNT' | 'SCAN_MODE_SHIP' | 'SCAN_MODE_UNSPECIFIED';
+// The proto mirror's message shapes, narrowed to what an adapter writes: times as numbers, enums closed
+// to the names a device means (no *_UNSPECIFIED where the proto requires a value), no null sub-messages.
 
-export interface ScanReading {
+export type Heartbeat = Omit<HeartbeatMsg, 'time_ms'> & { time_ms?: number };
+
+export type ScanMode = ScanModeName;
+
+/** `data` is the decoded barcode as the scanner delivered it, GS1 FNC1 as ASCII 29, symbology prefix kept. */
+export type ScanReading = Omit<ScanReadingMsg, 'time_ms' | 'mode'> & { time_ms: number; mode?: ScanMode };
+
+export type SorterEventKind = Exclude<SorterEventKindName, 'KIND_UNSPECIFIED'>;
+
+export type SorterEvent = Omit<SorterEventMsg, 'time_ms' | 'kind'> & { time_ms: number; kind: SorterEventKind };
+
+export type ActionStatus = Exclude<ActionStatusName, 'ACTION_STATUS_UNSPECIFIED'>;
+
+export type RobotState = Omit<RobotStateMsg, 'time_ms' | 'agv_position' | 'action_states' | 'errors'> & {
   time_ms: number;
-  /** The decoded barcode as the scanner delivered it, GS1 FNC1 as ASCII 29, symbology prefix kept. */
-  data: string;
-  symbology?: string;
-  mode?: ScanMode;
-  picking_name?: string;
-  location_barcode?: string;
-  quantity?: number;
-  operator_id?: string;
-  task_id?: string;
-  device_id?: string;
-  confirmed?: boolean;
-}
-
-export type SorterEventKind = 'KIND_INDUCTED' | 'KIND_SCANNED' | 'KIND_NO_READ' | 'KIND_DIVERTED' | 'KIND_RECIRCULATED' | 'KIND_REJECTED';
-
-export interface SorterEvent {
-  time_ms: number;
-  kind: SorterEventKind;
-  parcel_id?: string;
-  barcode?: string;
-  sscc?: string;
-  chute?: string;
-  lane?: string;
-  induction?: string;
-  weight_kg?: number;
-  reason?: string;
-  picking_name?: string;
-  device_id?: string;
-}
-
-export type ActionStatus =
-  | 'ACTION_STATUS_WAITING'
-  | 'ACTION_STATUS_INITIALIZING'
-  | 'ACTION_STATUS_RUNNING'
-  | 'ACTION_STATUS_PAUSED'
-  | 'ACTION_STATUS_FINISHED'
-  | 'ACTION_STATUS_FAILED';
-
-export interface RobotState {
-  time_ms: number;
-  robot_id: string;
-  order_id?: string;
-  order_update_id?: number;
-  last_node_id?: string;
-  driving?: boolean;
-  operating_mode?: string;
-  battery_charge?: number;
-  agv_position?: { x: number; y: number; theta?: number; map_id?: string; position_initialized?: boolean };
-  velocity?: number;
-  action_states?: Array<{ action_id: string; action_type?: string; action_status: ActionStatus; result_description?: string }>;
-  errors?: Array<{ error_type: string; error_level?: 'LEVEL_WARNING' | 'LEVEL_FATAL'; error_description?: string }>;
-  load_id?: string;
-  picking_name?: string;
-  task_id?: string;
-}
+  agv_position?: AgvPositionMsg;
+  action_states?: Array<Omit<ActionStateMsg, 'action_status'> & { action_status: ActionStatus }>;
+  errors?: Array<Omit<RobotErrorMsg, 'error_level'> & { error_level?: 'LEVEL_WARNING' | 'LEVEL_FATAL' }>;
+};
 
 /** One reading: exactly one member set, matching the family of the connection. */
 export type Reading = { heartbeat: Heartbeat } | { scan: ScanReading } | { event: SorterEvent } | { state: RobotState };
