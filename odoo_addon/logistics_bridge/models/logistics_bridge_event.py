@@ -34,7 +34,6 @@ PRIORITY_LOW = 90
 
 OPERATOR_ACTIONS = [('retry', 'Retried'), ('requeue', 'Requeued'), ('resolve', 'Resolved')]
 
-NOTIFY_CHANNEL = 'logistics_bridge_outbox'
 WAIT_CAP_S = 25.0
 REPLAY_CAP = 5000
 
@@ -141,15 +140,16 @@ class LogisticsBridgeEvent(models.Model):
             row = cr.fetchone()
             if row:
                 return row[0]
+        # NOTIFY is transactional: listeners hear it on commit only, never for a rolled back event.
         cr.execute(SQL("""
+            NOTIFY logistics_bridge_outbox;
             INSERT INTO logistics_bridge_event
                    (uuid, event_type, schema_version, aggregate_model, aggregate_id, aggregate_key, payload,
                     correlation_id, company_id, priority, state, attempts, user_id,
                     create_uid, write_uid, create_date, write_date)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s,
                     now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-         RETURNING id;
-            NOTIFY logistics_bridge_outbox""",
+         RETURNING id""",
             str(uuid.uuid4()), event_type, SCHEMA_VERSION, record._name, record.id, key, body,
             correlation_id, company_id or None, priority, self.env.uid, self.env.uid, self.env.uid))
         return cr.fetchone()[0]
@@ -244,7 +244,8 @@ class LogisticsBridgeEvent(models.Model):
                        lease_owner = NULL, lease_expires_at = NULL, write_date = now() AT TIME ZONE 'UTC'
                   FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::text[], %s::float8[])
                        AS v(id, state, attempts, error, delay)
-                 WHERE t.id = v.id""", ids, states, attempts, errors, delays))
+                 WHERE t.id = v.id
+             RETURNING t.id""", ids, states, attempts, errors, delays))
         result['retried'].sort()
         result['dead'].sort()
         return result

@@ -268,7 +268,8 @@ class LogisticsBridgeUpdate(models.Model):
                     'location_dest_id': move.location_dest_id.id,
                 })
             move.picked = True
-        complete = all(float_compare(m.quantity, m.product_uom_qty, precision_rounding=m.product_uom.rounding) >= 0
+        complete = all(m.picked and float_compare(m.quantity, m.product_uom_qty,
+                                                  precision_rounding=m.product_uom.rounding) >= 0
                        for m in picking.move_ids if m.state != 'cancel')
         return 'picked' if complete else 'in_progress'
 

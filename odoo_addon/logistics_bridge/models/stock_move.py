@@ -6,10 +6,17 @@ class StockMove(models.Model):
 
     def _lb_transitions(self, method, *args, **kwargs):
         """Run ``method`` and return it with the pickings whose state it changed, with their new state."""
-        pickings = self.picking_id
-        before = {picking.id: picking.state for picking in pickings}
+        before = {picking.id: picking.state for picking in self.picking_id}
         res = method(*args, **kwargs)
-        return res, pickings.filtered(lambda p: p.state != before[p.id])
+        # _action_confirm may merge moves away and put the others in new pickings.
+        pickings = self.picking_id.browse(before) | self.exists().picking_id
+        return res, pickings.filtered(lambda p: p.state != before.get(p.id))
+
+    def _action_confirm(self, merge=True, merge_into=False):
+        # Receipts from suppliers need no reservation: they are ready as soon as they are confirmed.
+        res, changed = self._lb_transitions(super()._action_confirm, merge=merge, merge_into=merge_into)
+        changed.filtered(lambda p: p.state == 'assigned')._lb_on_ready()
+        return res
 
     def _action_assign(self, force_qty=False):
         res, changed = self._lb_transitions(super()._action_assign, force_qty=force_qty)

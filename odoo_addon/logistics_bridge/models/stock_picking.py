@@ -103,8 +103,10 @@ class StockPicking(models.Model):
             emit(event_type, picking, picking._lb_payload(), PRIORITY_HIGH, picking._lb_correlation_id())
 
     def _lb_on_ready(self):
-        self.filtered(lambda p: not p.lb_automation_state).lb_automation_state = 'released'
-        self._lb_emit('stock.picking.ready')
+        """Released to the warehouse: once per picking (a backorder is a new picking and is released again)."""
+        released = self.filtered(lambda p: not p.lb_automation_state)
+        released.lb_automation_state = 'released'
+        released._lb_emit('stock.picking.ready')
 
     def _action_done(self):
         res = super()._action_done()

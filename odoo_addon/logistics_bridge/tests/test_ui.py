@@ -1,0 +1,35 @@
+from odoo import Command
+from odoo.tests import HttpCase, TransactionCase, tagged
+
+
+@tagged('post_install', '-at_install')
+class TestViews(TransactionCase):
+
+    def test_views_load(self):
+        views = self.env['ir.ui.view'].search([('model_data_id.module', '=', 'logistics_bridge')]) | \
+            self.env['ir.ui.view'].browse([self.env['ir.model.data']._xmlid_to_res_id(x) for x in (
+                'logistics_bridge.stock_picking_view_form', 'logistics_bridge.stock_picking_view_kanban')])
+        self.assertGreater(len(views), 10)
+        for view in views:
+            self.env[view.model].get_views([(view.inherit_id.id or view.id, view.type)])
+        dashboard = self.env['logistics.bridge.dashboard'].create({})
+        self.assertEqual(dashboard.dead_count, 0)
+        self.assertTrue(dashboard.action_open_dead()['domain'])
+
+
+@tagged('post_install', '-at_install')
+class TestPickingTour(HttpCase):
+
+    def test_picking_shows_automation_state(self):
+        product = self.env['product.product'].create({'name': 'Tour Widget', 'is_storable': True})
+        picking_type = self.env.ref('stock.picking_type_out')
+        picking = self.env['stock.picking'].create({
+            'picking_type_id': picking_type.id,
+            'move_ids': [Command.create({'name': 'x', 'product_id': product.id, 'product_uom_qty': 1,
+                                         'location_id': picking_type.default_location_src_id.id,
+                                         'location_dest_id': self.env.ref('stock.stock_location_customers').id})],
+        })
+        picking.action_confirm()
+        picking._lb_record_update('task.failed', 'robot-9', '2026-01-02 03:04:05', exception='Bin empty at A-01-02')
+        self.start_tour(f'/odoo/action-stock.action_picking_tree_all/{picking.id}',
+                        'logistics_bridge_picking_automation', login='admin')
