@@ -59,7 +59,7 @@ def _quantity(line, key='quantity'):
 
 class LogisticsBridgeUpdate(models.Model):
     _name = 'logistics.bridge.update'
-    _inherit = ['mail.activity.mixin']
+    _inherit = ['mail.thread', 'mail.activity.mixin']
     _description = 'Logistics Bridge Inbox Update'
     _order = 'id desc'
     _rec_name = 'idempotency_key'
@@ -148,7 +148,11 @@ class LogisticsBridgeUpdate(models.Model):
         vals.update(handler(payload, update, event_time) or {})
         if vals.get('picking_id'):
             vals['company_id'] = self.env['stock.picking'].browse(vals['picking_id']).company_id.id
-        return self.create(dict(vals, state=STATE_APPLIED, event_time=event_time, applied_at=fields.Datetime.now()))
+        return self._create_row(dict(vals, state=STATE_APPLIED, event_time=event_time, applied_at=fields.Datetime.now()))
+
+    def _create_row(self, vals):
+        # Inbox rows carry activities (exceptions), not a discussion: no chatter work per update.
+        return self.with_context(tracking_disable=True).create(vals)
 
     def _store_rejected(self, update, reason):
         vals = self._envelope_vals(update)
@@ -160,7 +164,7 @@ class LogisticsBridgeUpdate(models.Model):
             event_time = _parse_time(update.get('event_time'))
         except UpdateRejected:
             event_time = fields.Datetime.now()
-        record = self.create(dict(vals, state=STATE_REJECTED, reason=reason, event_time=event_time,
+        record = self._create_row(dict(vals, state=STATE_REJECTED, reason=reason, event_time=event_time,
                                   picking_id=picking.id, company_id=picking.company_id.id or vals['company_id']))
         summary = self.env._('Rejected device update %(type)s', type=vals['update_type'])
         if picking:

@@ -30,6 +30,9 @@ class TestPickingTour(HttpCase):
                                          'location_dest_id': self.env.ref('stock.stock_location_customers').id})],
         })
         picking.action_confirm()
-        picking._lb_record_update('task.failed', 'robot-9', '2026-01-02 03:04:05', exception='Bin empty at A-01-02')
+        self.env['logistics.bridge.update'].apply_batch([{
+            'idempotency_key': 'tour-1', 'type': 'task.failed', 'adapter_id': 'fleet-1', 'device_id': 'robot-9',
+            'event_time': '2026-01-02T03:04:05Z', 'payload': {'picking': {'id': picking.id}, 'reason': 'Bin empty at A-01-02'},
+        }])
         self.start_tour(f'/odoo/action-stock.action_picking_tree_all/{picking.id}',
                         'logistics_bridge_picking_automation', login='admin')
