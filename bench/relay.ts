@@ -10,7 +10,7 @@ import { locateOdoo, startOdoo, type OdooTarget } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
 
 /**
- * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 2000] [--batch 500]`
+ * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 2]`
  *
  * 1. ceiling: bare amqplib, one confirm channel, a sliding window of `window` unconfirmed persistent
  *    messages of the backlog's payload size, into a durable quorum queue; no Odoo.
@@ -27,10 +27,11 @@ interface Args {
   seconds: number;
   window: number;
   batch: number;
+  claimers: number;
 }
 
 function parse(argv: string[]): Args {
-  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 2000, batch: 500 };
+  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 4000, batch: 2000, claimers: 2 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
@@ -124,7 +125,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const sample = productChanged(123456, 1);
   const body = Buffer.from(sample);
-  say(`relay benchmark: ${args.events} events of ${body.length} bytes, window ${args.window}, batch ${args.batch}; RabbitMQ ${AMQP_URL.replace(/\/\/[^@]*@/, '//')}`);
+  say(`relay benchmark: ${args.events} events of ${body.length} bytes, window ${args.window}, batch ${args.batch}, ${args.claimers} claimers; RabbitMQ ${AMQP_URL.replace(/\/\/[^@]*@/, '//')}`);
 
   // 1. ceiling
   await ceiling(names, queue, Math.min(5000, args.events), args.window, body); // warm-up
@@ -164,6 +165,7 @@ export async function main(argv: string[]): Promise<void> {
       log: silent,
       metrics,
       statsIntervalMs: 0,
+      claimers: args.claimers,
     });
     await inner.ready();
     const rssBefore = sampleRss();
@@ -231,6 +233,7 @@ export async function main(argv: string[]): Promise<void> {
       rate_per_s: Math.round(achieved),
       window: args.window,
       batch: args.batch,
+      claimers: args.claimers,
     };
     clearInterval(rssTimer);
     say(JSON.stringify(result));

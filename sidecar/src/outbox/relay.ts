@@ -32,6 +32,11 @@ export interface RelayOptions {
   statsIntervalMs?: number;
   /** Attempts for ack / nack / release after the broker answered; after that the leases expire. */
   settleAttempts?: number;
+  /**
+   * Claim calls made concurrently while there is a backlog (SKIP LOCKED lets them take disjoint rows;
+   * Odoo keeps the per-aggregate order across them). Only the first one long-polls when idle.
+   */
+  claimers?: number;
 }
 
 /**
@@ -44,6 +49,8 @@ export interface RelayOptions {
 export class Relay implements Service {
   readonly name = 'outbox-relay';
   private readonly inFlight = new Set<Promise<void>>();
+  /** Resolved (and replaced) whenever a claim finds work: wakes the idle follower claimers. */
+  private workSeen = deferred();
 
   constructor(
     private readonly source: OutboxSource,
@@ -53,22 +60,26 @@ export class Relay implements Service {
 
   async run(signal: AbortSignal): Promise<void> {
     const stats = this.statsLoop(signal);
+    const wakeFollowers = () => this.workSeen.resolve();
+    signal.addEventListener('abort', wakeFollowers, { once: true });
     try {
-      await this.loop(signal);
+      const claimers = Math.max(1, this.opts.claimers ?? 1);
+      await Promise.all(Array.from({ length: claimers }, (_, i) => this.loop(signal, i === 0)));
     } finally {
+      signal.removeEventListener('abort', wakeFollowers);
       await Promise.allSettled(this.inFlight);
       await stats;
       this.opts.log.info('relay stopped', { workerId: this.opts.workerId });
     }
   }
 
-  private async loop(signal: AbortSignal): Promise<void> {
+  private async loop(signal: AbortSignal, leader: boolean): Promise<void> {
     const { log, metrics, workerId } = this.opts;
     let afterId = 0;
     let consecutiveFailures = 0;
     let emptyWakes = 0;
     let failing: string | undefined;
-    log.info('relay started', { workerId, batchSize: this.opts.batchSize, batchesInFlight: this.opts.maxBatchesInFlight });
+    if (leader) log.info('relay started', { workerId, batchSize: this.opts.batchSize, batchesInFlight: this.opts.maxBatchesInFlight, claimers: this.opts.claimers ?? 1 });
     while (!signal.aborted) {
       let stage = 'claim';
       try {
@@ -89,11 +100,18 @@ export class Relay implements Service {
         if (events.length + malformed.length > 0) {
           emptyWakes = 0;
           this.track(this.processBatch(events, malformed, signal));
+          const seen = this.workSeen;
+          this.workSeen = deferred();
+          seen.resolve();
           continue;
         }
         if (this.inFlight.size > 0) {
           // Acks of the batches in flight unblock their aggregates' next events: claim again after them.
           await Promise.race(this.inFlight);
+          continue;
+        }
+        if (!leader) {
+          await this.workSeen.promise;
           continue;
         }
         stage = 'wait';
@@ -257,4 +275,15 @@ export class Relay implements Service {
       await sleep(interval, signal).catch(() => undefined);
     }
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
