@@ -57,7 +57,7 @@ def _line(line):
         'quantity': line['quantity'],
         'uom': line['uom'],
     }
-    for key in ('line_id', 'expected_date', 'lot', 'location', 'location_dest', 'quantity_done'):
+    for key in ('line_id', 'expected_date', 'lot', 'location', 'location_dest', 'quantity_allocated'):
         if key in line:
             out[key] = location_ref(line[key]) if key.startswith('location') else line[key]
     return out

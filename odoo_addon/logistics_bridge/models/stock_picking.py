@@ -92,7 +92,7 @@ class StockPicking(models.Model):
         }
         lines = [{
             'line_id': move.id, 'product': product_data(move.product_id), 'quantity': move.product_uom_qty,
-            'quantity_done': move.quantity, 'uom': move.product_uom.name,
+            'quantity_allocated': move.quantity, 'uom': move.product_uom.name,
             'location': location_data(move.location_id), 'location_dest': location_data(move.location_dest_id),
         } for move in self.move_ids if move.state != 'cancel' or self.state == 'cancel']
         return canonical.shipment_payload(picking, lines)
