@@ -4,12 +4,14 @@ import type { Registry } from 'prom-client';
 import type { Service } from '../../lifecycle';
 import type { Logger } from '../../telemetry';
 import { Authenticator, type GatewayTokens } from './auth';
+import { IngestBudget } from './budget';
 import { GatewayError } from './errors';
 import { GatewayMetrics } from './metrics';
 import { UPDATES_QUEUE, UpdatePublisher, type ConfirmChannelSource } from './publisher';
 import { defaultRelevance, type RelevanceFactory } from './relevance';
 import { BarcodeGatewayService, RobotFleetGatewayService, SorterGatewayService, type AnyGatewayService } from './services';
 import type { GatewayContext, StreamSession } from './session';
+import { StreamStateMap } from './state';
 import { DEVICE_WORK_QUEUE, WorkRouter } from './work';
 import type { Channel } from 'amqplib';
 import type { TopologyNames } from '../../broker';
@@ -42,6 +44,14 @@ export interface DeviceGatewayOptions {
   maxInFlightPerStream?: number;
   /** Unconfirmed publishes at once over all streams (default 4096). */
   publishWindow?: number;
+  /**
+   * Gateway-wide budget of adapter messages held unanswered, in wire bytes (default 16 MiB) and in
+   * messages (default 8192). Spending it pauses reading on every stream until half of it is free.
+   */
+  maxBufferedBytes?: number;
+  maxBufferedMessages?: number;
+  /** Adapter streams whose resume point and relevance state are remembered (LRU, default 10,000). */
+  maxStreamStates?: number;
   /** Largest adapter message in bytes (default 4 MiB); larger ones end the call with RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
   heartbeatIntervalMs?: number;
@@ -81,11 +91,16 @@ export class DeviceGateway implements Service {
       metrics,
       limits: { maxInFlight: opts.maxInFlightPerStream ?? 512, maxMessageBytes, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 5000 },
       log,
-      resume: new Map(),
+      budget: new IngestBudget({ maxBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024, maxMessages: opts.maxBufferedMessages ?? 8192 }),
+      resume: new StreamStateMap(opts.maxStreamStates ?? 10_000, (k) => this.ctx.sessions.has(k)),
       buckets: new Map(),
       sessions: new Map(),
-      streams: new Map(),
+      streams: new StreamStateMap(opts.maxStreamStates ?? 10_000, (k) => this.ctx.sessions.has(k)),
     };
+    // grpc-js's server honours no HTTP/2 window options: each stream keeps Node's default 64 KiB
+    // receive window, which is what a paused stream can still take in. `grpc-node.max_session_memory`
+    // is left unset (grpc-js then disables it) because reaching it makes Node refuse new streams with
+    // ENHANCE_YOUR_CALM; memory is bounded by pausing reads instead (see IngestBudget).
     this.server = new Server({
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.keepalive_time_ms': 30_000,
@@ -113,6 +128,11 @@ export class DeviceGateway implements Service {
 
   get metrics(): GatewayMetrics {
     return this.ctx.metrics;
+  }
+
+  /** The gateway-wide buffer budget (held bytes and messages, their peaks). */
+  get budget(): IngestBudget {
+    return this.ctx.budget;
   }
 
   /** Binds the port and declares the updates queue; resolves with the bound port. Idempotent. */

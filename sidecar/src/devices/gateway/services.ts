@@ -1,5 +1,5 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { loadServices, tolerantService } from './proto';
+import { lazyService, loadServices } from './proto';
 import type { Family } from './schemas';
 import { StreamSession, type DuplexCall, type GatewayContext } from './session';
 
@@ -10,17 +10,23 @@ import { StreamSession, type DuplexCall, type GatewayContext } from './session';
 abstract class FamilyGatewayService {
   abstract readonly family: Family;
   private readonly live = new Set<StreamSession>();
+  private lazy: ReturnType<typeof lazyService> | undefined;
 
   constructor(private readonly ctx: GatewayContext) {}
 
+  private get service(): ReturnType<typeof lazyService> {
+    this.lazy ??= lazyService(loadServices()[this.family]);
+    return this.lazy;
+  }
+
   get definition(): ServiceDefinition {
-    return tolerantService(loadServices()[this.family]);
+    return this.service.definition;
   }
 
   implementation(): UntypedServiceImplementation {
     return {
       Connect: (call: DuplexCall) => {
-        const session = new StreamSession(this.family, call, this.ctx);
+        const session = new StreamSession(this.family, call, this.ctx, this.service.decode);
         this.live.add(session);
         call.once('close', () => this.live.delete(session));
         call.once('cancelled', () => this.live.delete(session));
