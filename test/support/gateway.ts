@@ -29,13 +29,18 @@ export interface GatewayFixture {
   stop(): Promise<void>;
 }
 
-export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}): Promise<GatewayFixture> {
+/**
+ * `wrapAmqp` lets a test put a seam between the gateway and the broker's recovering connection (e.g.
+ * hold publisher confirms to play a slow broker).
+ */
+export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}, wrapAmqp?: (amqp: DeviceGatewayOptions['amqp']) => DeviceGatewayOptions['amqp']): Promise<GatewayFixture> {
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'error');
   const broker = await Broker.open({ url: AMQP_URL }, log);
   const registry = new Registry();
   const queuePrefix = `test.gw.${randomBytes(4).toString('hex')}.`;
+  const amqpSource = wrapAmqp ? wrapAmqp(broker.model) : broker.model;
   // Flow 3 is off unless a test turns it on with its own exchange names (never the real exchanges).
-  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: broker.model, registry, log, queuePrefix, work: { enabled: false }, ...overrides });
+  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: amqpSource, registry, log, queuePrefix, work: { enabled: false }, ...overrides });
   const port = await gateway.start();
   await gateway.publisher.declare();
   return {
@@ -96,13 +101,13 @@ export async function readQueue(queue: string, min: number, timeoutMs = 5000): P
 }
 
 let clientCtors: Record<string, grpc.ServiceClientConstructor> | undefined;
-export function clientFor(family: Family, port: number): grpc.Client {
+export function clientFor(family: Family, port: number, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): grpc.Client {
   if (!clientCtors) {
     const pkg = grpc.loadPackageDefinition(loadSync(PROTO_FILES, LOADER_OPTIONS)) as unknown as { logistics: { device: { v1: Record<string, grpc.ServiceClientConstructor> } } };
     clientCtors = pkg.logistics.device.v1;
   }
   const Ctor = clientCtors[SERVICE_NAMES[family]] as grpc.ServiceClientConstructor;
-  return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  return new Ctor(`127.0.0.1:${port}`, credentials, { 'grpc.max_send_message_length': 64 * 1024 * 1024, ...options });
 }
 
 export type GatewayMsg = Record<string, unknown> & { kind?: string };
