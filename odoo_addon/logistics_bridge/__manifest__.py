@@ -1,6 +1,8 @@
 {
     'name': 'Logistics Bridge',
     'summary': 'Transactional outbox, idempotent inbox and device status between Odoo and warehouse automation',
+    'description': 'Outbox of business events for a logistics sidecar, idempotent inbox of device updates, '
+                   'device registry and automation status on pickings. See README.md.',
     'version': '18.0.1.0.0',
     'category': 'Inventory/Inventory',
     'license': 'LGPL-3',
