@@ -1,6 +1,7 @@
 /**
- * A relay alone in its own process, for tests that kill it (SIGKILL) mid-batch. Configured by the
- * same environment variables as the sidecar (ODOO_*, AMQP_URL, RELAY_*); prints "relay-child ready".
+ * A relay alone in its own process, for tests that kill it (SIGKILL) mid-batch and for the benchmark's
+ * memory figure. Configured by the same environment variables as the sidecar (ODOO_*, AMQP_URL,
+ * RELAY_*), plus LB_TOPOLOGY_PREFIX (exchanges of its own, for the benchmark); prints "relay-child ready".
  */
 import { Broker } from '../../sidecar/src/broker';
 import { loadConfig } from '../../sidecar/src/config';
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
   const odoo = new OdooClient(config.odoo);
   const broker = await Broker.open(config.amqp, log);
   await broker.model.waitForConnect();
-  const { relay, publisher } = createRelay({ config, odoo, broker, log });
+  const prefix = process.env.LB_TOPOLOGY_PREFIX;
+  const topology = prefix ? { events: `${prefix}.events`, unroutableExchange: `${prefix}.unroutable`, unroutableQueue: `${prefix}.unroutable` } : undefined;
+  const { relay, publisher } = createRelay({ config, odoo, broker, log, topology });
   const ac = new AbortController();
   process.once('SIGTERM', () => ac.abort(new Error('SIGTERM')));
   process.stdout.write('relay-child ready\n');

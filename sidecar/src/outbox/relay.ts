@@ -48,7 +48,10 @@ export interface RelayOptions {
  */
 export class Relay implements Service {
   readonly name = 'outbox-relay';
+  /** Batches being published (bounded by maxBatchesInFlight). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Batches whose outcome is being reported to Odoo (ack / nack / release); not counted in the window. */
+  private readonly settling = new Set<Promise<void>>();
   /** Resolved (and replaced) whenever a claim finds work: wakes the idle follower claimers. */
   private workSeen = deferred();
 
@@ -68,6 +71,7 @@ export class Relay implements Service {
     } finally {
       signal.removeEventListener('abort', wakeFollowers);
       await Promise.allSettled(this.inFlight);
+      await Promise.allSettled(this.settling);
       await stats;
       this.opts.log.info('relay stopped', { workerId: this.opts.workerId });
     }
@@ -105,9 +109,10 @@ export class Relay implements Service {
           seen.resolve();
           continue;
         }
-        if (this.inFlight.size > 0) {
-          // Acks of the batches in flight unblock their aggregates' next events: claim again after them.
-          await Promise.race(this.inFlight);
+        if (this.inFlight.size + this.settling.size > 0) {
+          // Acks of the batches in flight unblock their aggregates' next events (without a NOTIFY):
+          // claim again after them rather than long-polling.
+          await Promise.race([...this.inFlight, ...this.settling]);
           continue;
         }
         if (!leader) {
@@ -144,7 +149,7 @@ export class Relay implements Service {
     this.inFlight.add(tracked);
   }
 
-  /** Publishes one claimed batch and reports every event's outcome to Odoo. Never rejects. */
+  /** Publishes one claimed batch, then reports every event's outcome to Odoo in the background. */
   private async processBatch(events: OutboxEvent[], malformed: MalformedRow[], signal: AbortSignal): Promise<void> {
     const { log, metrics, workerId } = this.opts;
     metrics.claimed.inc(events.length + malformed.length);
@@ -202,12 +207,17 @@ export class Relay implements Service {
       });
     }
 
-    await Promise.all([
+    // Reported in the background: the window slot is free as soon as the broker has answered, so the
+    // next claim overlaps these calls.
+    const settled: Promise<void> = Promise.all([
       confirmed.length ? this.settle('ack', () => this.ack(confirmed)) : undefined,
       failures.length ? this.settle('nack', () => this.nack(failures)) : undefined,
       release.length ? this.settle('release', () => this.release(release)) : undefined,
-    ]);
-    log.debug('batch done', { workerId, claimed: events.length + malformed.length, published: confirmed.length, failed: failures.length, released: release.length });
+    ]).then(() => {
+      this.settling.delete(settled);
+      log.debug('batch done', { workerId, claimed: events.length + malformed.length, published: confirmed.length, failed: failures.length, released: release.length });
+    });
+    this.settling.add(settled);
   }
 
   private async publishOne(event: OutboxEvent, signal: AbortSignal): Promise<void> {

@@ -57,7 +57,7 @@ class FakePublisher implements RelayPublisher {
   }
 }
 
-function relay(source: OutboxSource, publisher: RelayPublisher) {
+function relay(source: OutboxSource, publisher: RelayPublisher, claimers = 1) {
   return new Relay(source, publisher, {
     workerId: 'w1',
     batchSize: 10,
@@ -68,6 +68,7 @@ function relay(source: OutboxSource, publisher: RelayPublisher) {
     metrics: new RelayMetrics(),
     statsIntervalMs: 0,
     waitTimeoutSeconds: 1,
+    claimers,
   });
 }
 
@@ -156,5 +157,20 @@ describe('Relay loop (unit, fake outbox and broker)', () => {
     assert.deepEqual(source.acked, [1]);
     assert.deepEqual(source.released, [2]);
     assert.deepEqual(source.nacked, []);
+  });
+
+  it('with concurrent claimers still publishes each event once and stops cleanly', async () => {
+    const source = new FakeSource();
+    source.pending = Array.from({ length: 95 }, (_, i) => event({ id: 500 + i }));
+    const publisher = new FakePublisher(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    const ac = new AbortController();
+    const run = relay(source, publisher, 3).run(ac.signal);
+    await until(() => source.acked.length === 95, ac);
+    await run;
+    assert.equal(new Set(publisher.sent.map((m) => m.options.messageId)).size, 95);
+    assert.equal(publisher.sent.length, 95);
+    assert.ok(source.claims >= 10);
   });
 });
