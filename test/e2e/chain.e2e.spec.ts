@@ -58,7 +58,7 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     });
     const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
     assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready.body)}\n${sidecar.output()}`);
-    await ch.assertExchange('logistics.events', 'topic', { durable: true });
+    await ch.checkExchange('logistics.events'); // declared by the sidecar's relay
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
     await ch.bindQueue(queue, 'logistics.events', '#');
     await ch.consume(queue, (m) => m && events.push(m), { noAck: true });
@@ -129,11 +129,13 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     assert.ok(picking);
 
     adapter = await connect({ address: grpcAddress, token: TOKEN, family: 'barcode', adapterId: ADAPTER });
+    const rejects: string[] = [];
+    adapter.on('reject', (r) => rejects.push(`${r.status} ${r.fieldPath}: ${r.message}`));
     await adapter.sendUpdate('scanner-7', 'pick.confirmed', { picking: { name: picking.name }, lines: [{ product: { barcode: '4006381333948' }, quantity: 3 }] }, {
       idempotencyKey: `e2e:${picking.name}:pick`,
       correlationId: so.name,
     });
-    await adapter.flush();
+    await adapter.flush(20_000).catch((err: unknown) => assert.fail(`not acknowledged: ${String(err)}; rejects: ${rejects.join('; ')}`));
     const pick = await nextUpdate();
     assert.equal(pick.body.type, 'pick.confirmed');
     assert.equal(pick.body.idempotency_key, `e2e:${picking.name}:pick`);
@@ -147,7 +149,7 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     assert.deepEqual(moves.map((m) => [m.quantity, m.picked]), [[3, true]]);
 
     await adapter.sendUpdate('scanner-7', 'shipment.dispatched', { picking: { name: picking.name } }, { idempotencyKey: `e2e:${picking.name}:dispatch`, correlationId: so.name });
-    await adapter.flush();
+    await adapter.flush(20_000).catch((err: unknown) => assert.fail(`not acknowledged: ${String(err)}; rejects: ${rejects.join('; ')}`));
     const dispatch = await nextUpdate();
     const applied = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[dispatch.body]])) as ApplyResult[];
     assert.equal(applied[0]?.status, 'applied', JSON.stringify(applied));
