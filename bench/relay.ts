@@ -159,7 +159,7 @@ export async function main(argv: string[]): Promise<void> {
 
     // The drain runs the production wiring (createRelay) in a process of its own, so that its peak
     // resident memory is the relay's, not this benchmark's.
-    const child = spawn(resolve(__dirname, '../node_modules/.bin/tsx'), [resolve(__dirname, '../test/support/relay-child.ts')], {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', resolve(__dirname, '../test/support/relay-child.ts')], {
       env: {
         PATH: process.env.PATH ?? '',
         ODOO_URL: target.url,
@@ -181,11 +181,7 @@ export async function main(argv: string[]): Promise<void> {
       child.stdout?.on('data', (d: Buffer) => d.toString().includes('relay-child ready') && res());
       child.once('exit', (code) => rej(new Error(`relay child exited ${code}`)));
     });
-    // The child's node process is the grandchild (tsx wrapper in between): find the one holding the relay.
-    const relayPid = (): number => {
-      const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-      return kids[0] ?? (child.pid as number);
-    };
+    const relayPid = (): number => child.pid as number;
     const vm = (field: 'VmHWM' | 'VmRSS'): number => {
       try {
         const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${relayPid()}/status`, 'utf8'));

@@ -32,8 +32,12 @@ describe('integration: windowed confirm publisher and topology on the real Rabbi
     admin = await amqp.connect(AMQP_URL);
   });
   after(async () => {
-    const ch = await admin.createChannel();
-    for (const c of cleanup) await c(ch).catch(() => undefined);
+    // A channel per operation: one failure closes a channel, and must not skip the rest.
+    for (const c of cleanup) {
+      const ch = await admin.createChannel();
+      await c(ch).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
     await admin.close();
   });
   afterEach(async () => {

@@ -264,7 +264,8 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
     const rows = [];
     for (let seq = 1; seq <= 10; seq++) for (let p = 0; p < 300; p++) rows.push({ eventType: 'product.changed', aggregateKey: `product.product:${700000 + p}`, payload: productChanged(700000 + p, seq) });
     const ids = await insertEvents(pg, rows);
-    const child = spawn(resolve(__dirname, '../../node_modules/.bin/tsx'), [resolve(__dirname, '../support/relay-child.ts')], {
+    // node itself with tsx's require hook (no tsx wrapper process): the pid killed is the relay's.
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', resolve(__dirname, '../support/relay-child.ts')], {
       env: {
         PATH: process.env.PATH ?? '',
         ODOO_URL: t.url,

@@ -6,7 +6,7 @@ import type { Failure, MalformedRow, OutboxEvent } from './event';
 import { buildMessage } from './message';
 import type { RelayMetrics } from './metrics';
 import { planWaves, splitBlocked } from './ordering';
-import { describeFailure, failureKind, retryDelay } from './policy';
+import { describeFailure, failureKind, retryDelay, type FailureKind } from './policy';
 import { checkPayload } from './schemas';
 import type { OutboxSource } from './source';
 
@@ -37,6 +37,8 @@ export interface RelayOptions {
    * Odoo keeps the per-aggregate order across them). Only the first one long-polls when idle.
    */
   claimers?: number;
+  /** Delay after a failed loop iteration; the policy in policy.ts unless a test pins it. */
+  retryDelay?: (consecutiveFailures: number, kind: FailureKind) => number;
 }
 
 /**
@@ -130,7 +132,7 @@ export class Relay implements Service {
         if (signal.aborted) break;
         const kind = stage === 'broker' ? 'broker' : failureKind(err);
         metrics.errors.inc({ stage, kind });
-        const delay = kind === 'broker' ? backoffDelay(consecutiveFailures, { baseMs: 200, maxMs: 10_000 }) : retryDelay(consecutiveFailures, kind);
+        const delay = kind === 'broker' ? backoffDelay(consecutiveFailures, { baseMs: 200, maxMs: 10_000 }) : (this.opts.retryDelay ?? retryDelay)(consecutiveFailures, kind);
         consecutiveFailures++;
         failing = stage;
         const message = kind === 'broker' ? 'RabbitMQ unavailable; retrying' : describeFailure(kind, stage);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
 import { PublishError, type PublishRequest } from '../../../sidecar/src/broker';
+import { OdooAuthError, OdooTransportError } from '../../../sidecar/src/odoo';
 import { Relay, RelayMetrics, type Failure, type OutboxEvent, type OutboxSource, type RelayPublisher } from '../../../sidecar/src/outbox';
 import { createLogger } from '../../../sidecar/src/telemetry';
 import { event } from './fixtures';
@@ -172,5 +174,42 @@ describe('Relay loop (unit, fake outbox and broker)', () => {
     assert.equal(new Set(publisher.sent.map((m) => m.options.messageId)).size, 95);
     assert.equal(publisher.sent.length, 95);
     assert.ok(source.claims >= 10);
+  });
+
+  it('survives wrong credentials and an Odoo outage: logs what to fix, counts the errors, recovers by itself', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1 })];
+    const failures = [new OdooAuthError('Access Denied', 'odoo.exceptions.AccessDenied'), new OdooTransportError('Odoo unreachable: ECONNREFUSED', 'ECONNREFUSED')];
+    const claim = source.claim.bind(source);
+    source.claim = async (w: string, limit: number) => {
+      const err = failures.shift();
+      if (err) throw err;
+      return claim(w, limit);
+    };
+    const lines: string[] = [];
+    const registry = new Registry();
+    const ac = new AbortController();
+    const r = new Relay(source, new FakePublisher(), {
+      workerId: 'w1',
+      batchSize: 10,
+      leaseSeconds: 60,
+      maxBatchesInFlight: 2,
+      appId: 'test',
+      log: createLogger('info', new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) })),
+      metrics: new RelayMetrics(registry),
+      statsIntervalMs: 0,
+      waitTimeoutSeconds: 1,
+      retryDelay: () => 5,
+    });
+    const run = r.run(ac.signal);
+    await until(() => source.acked.length === 1, ac);
+    await run;
+    assert.deepEqual(source.acked, [1]);
+    assert.ok(lines.some((l) => l.includes('check ODOO_LOGIN and ODOO_API_KEY')), 'the credentials problem is named');
+    assert.ok(lines.some((l) => l.includes('Odoo is unreachable')));
+    assert.ok(lines.some((l) => l.includes('relay resumes')));
+    const metrics = await registry.getSingleMetricAsString('logistics_bridge_relay_errors_total');
+    assert.match(metrics, /stage="claim",kind="auth"} 1/);
+    assert.match(metrics, /stage="claim",kind="transport"} 1/);
   });
 });
