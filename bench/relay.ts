@@ -23,8 +23,7 @@ import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql'
  * 3. latency: a load generator commits `rate` events/s into the outbox, one transaction each (INSERT +
  *    NOTIFY, as the addon's emit does), for `seconds`; commit → broker-confirm per event, p50/p99.
  * The drain runs the relay as in production (createRelay) in a child process: its peak RSS (VmHWM) is
- * `peak_rss_mb`. The latency phase runs the relay in this process to time each confirm (`--claimers`
- * applies there); its RSS is printed once per second. The last line is JSON.
+ * `peak_rss_mb`. The latency phase runs the relay in this process to time each confirm; its RSS is printed once per second. The last line is JSON.
  */
 interface Args {
   events: number;
@@ -173,6 +172,7 @@ export async function main(argv: string[]): Promise<void> {
         RELAY_LEASE_SECONDS: '120',
         LOG_LEVEL: 'error',
         LB_TOPOLOGY_PREFIX: tag,
+        LB_RELAY_CLAIMERS: String(args.claimers),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,7 +1,7 @@
 /**
  * A relay alone in its own process, for tests that kill it (SIGKILL) mid-batch and for the benchmark's
  * memory figure. Configured by the same environment variables as the sidecar (ODOO_*, AMQP_URL,
- * RELAY_*), plus LB_TOPOLOGY_PREFIX (exchanges of its own, for the benchmark); prints "relay-child ready".
+ * RELAY_*), plus LB_TOPOLOGY_PREFIX (exchanges of its own, for the benchmark) and LB_RELAY_CLAIMERS; prints "relay-child ready".
  */
 import { Broker } from '../../sidecar/src/broker';
 import { loadConfig } from '../../sidecar/src/config';
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   await broker.model.waitForConnect();
   const prefix = process.env.LB_TOPOLOGY_PREFIX;
   const topology = prefix ? { events: `${prefix}.events`, unroutableExchange: `${prefix}.unroutable`, unroutableQueue: `${prefix}.unroutable` } : undefined;
-  const { relay, publisher } = createRelay({ config, odoo, broker, log, topology });
+  const claimers = Number(process.env.LB_RELAY_CLAIMERS ?? 1);
+  const { relay, publisher } = createRelay({ config, odoo, broker, log, topology, claimers });
   const ac = new AbortController();
   process.once('SIGTERM', () => ac.abort(new Error('SIGTERM')));
   process.stdout.write('relay-child ready\n');

@@ -25,6 +25,8 @@ export function createRelay(deps: {
   registry?: Registry;
   /** Other exchange names, for benchmarks and tests only. */
   topology?: TopologyNames;
+  /** Concurrent claim calls during a backlog (RelayOptions.claimers); 1 unless measured otherwise. */
+  claimers?: number;
 }): RelayParts {
   const topology = deps.topology ?? TOPOLOGY;
   const { relay: cfg } = deps.config;
@@ -44,6 +46,7 @@ export function createRelay(deps: {
     maxBatchesInFlight: Math.max(2, Math.ceil(cfg.maxInFlight / cfg.batchSize)),
     appId: APP_ID,
     exchange: topology.events,
+    claimers: deps.claimers ?? 1,
     log,
     metrics,
   });
