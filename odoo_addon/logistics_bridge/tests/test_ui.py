@@ -1,3 +1,5 @@
+from ast import literal_eval
+
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
 
@@ -12,9 +14,18 @@ class TestViews(TransactionCase):
         self.assertGreater(len(views), 10)
         for view in views:
             self.env[view.model].get_views([(view.inherit_id.id or view.id, view.type)])
-        dashboard = self.env['logistics.bridge.dashboard'].create({})
-        self.assertEqual(dashboard.dead_count, 0)
-        self.assertTrue(dashboard.action_open_dead()['domain'])
+
+    def test_dashboard_counts_dead_letters(self):
+        Event = self.env['logistics.bridge.event']
+        event_id = Event._emit('test.dead', self.env.company.partner_id, {})
+        Event.relay_claim('w1', limit=10000)
+        Event.relay_nack('w1', [{'id': event_id, 'error': 'bad', 'permanent': True}])
+        action = self.env['logistics.bridge.dashboard'].action_open_dashboard()
+        dashboard = self.env['logistics.bridge.dashboard'].browse(action['res_id'])
+        self.assertEqual(dashboard.dead_count, 1)
+        self.assertEqual(dashboard.display_name, 'Dashboard')
+        dead = self.env['logistics.bridge.event'].search(literal_eval(dashboard.action_open_dead()['domain']))
+        self.assertEqual(dead.ids, [event_id])
 
 
 @tagged('post_install', '-at_install')
