@@ -36,8 +36,8 @@ export const envSchema = z
     HTTP_LISTEN: hostPort.default('0.0.0.0:9464').describe('Address of /healthz, /readyz and /metrics'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Log level'),
     RELAY_WORKER_ID: z.string().min(1).optional().describe('Lease owner name of this relay (default: host-pid)'),
-    RELAY_BATCH_SIZE: positiveInt(500).describe('Outbox events claimed per call'),
-    RELAY_MAX_IN_FLIGHT: positiveInt(2000).describe('Unconfirmed publishes allowed at once (confirm window)'),
+    RELAY_BATCH_SIZE: positiveInt(2000).describe('Outbox events claimed per call'),
+    RELAY_MAX_IN_FLIGHT: positiveInt(4000).describe('Unconfirmed publishes allowed at once (confirm window)'),
     RELAY_LEASE_SECONDS: positiveInt(60).describe('Lease on claimed events; expired leases are claimed again'),
     // ---- device gateway (docs/gateway.md) ----
     GATEWAY_TOKENS: z
