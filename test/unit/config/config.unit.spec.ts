@@ -26,7 +26,7 @@ describe('config', () => {
     assert.equal(cfg.odoo.secret, 'k3y');
     assert.equal(cfg.grpc.listen, '0.0.0.0:50051');
     assert.equal(cfg.http.listen, '0.0.0.0:9464');
-    assert.equal(cfg.relay.batchSize, 500);
+    assert.equal(cfg.relay.batchSize, 2000);
   });
 
   it('accepts a password when there is no API key', () => {
