@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import amqp from 'amqplib';
@@ -101,6 +101,19 @@ async function ceiling(names: TopologyNames, queue: string, count: number, windo
   return count / seconds;
 }
 
+/** Werkzeug's request lines end with `<query count> <SQL seconds> <other seconds>`. */
+function odooTime(log: string): { calls: number; sql: number; python: number } {
+  let calls = 0;
+  let sql = 0;
+  let python = 0;
+  for (const m of log.matchAll(/"POST \/jsonrpc HTTP\/1\.1" \d+ - \d+ ([\d.]+) ([\d.]+)/g)) {
+    calls++;
+    sql += Number(m[1]);
+    python += Number(m[2]);
+  }
+  return { calls, sql, python };
+}
+
 /** The relay's publisher, noting when each message is confirmed (for commit → confirm). */
 class TimedPublisher implements RelayPublisher {
   readonly confirmedAt = new Map<string, number>();
@@ -140,7 +153,14 @@ export async function main(argv: string[]): Promise<void> {
   const source = await locateOdoo();
   say(`starting Odoo 18 with the addon (${source.kind === 'source' ? source.src : source.kind})...`);
   const t0 = Date.now();
-  const target: OdooTarget = await startOdoo(source, { db: `lb_bench_relay_${process.pid}`, log: (l) => say(`   ${l}`) });
+  let serverLog = '';
+  const target: OdooTarget = await startOdoo(source, {
+    db: `lb_bench_relay_${process.pid}`,
+    log: (l) => {
+      serverLog = /\(log (\S+)\)/.exec(l)?.[1] ?? serverLog;
+      say(`   ${l}`);
+    },
+  });
   say(`   ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const pg = await pgFor(target.db);
   const odoo = new OdooClient({ url: target.url, db: target.db, login: target.service.login, secret: target.service.secret });
@@ -190,6 +210,7 @@ export async function main(argv: string[]): Promise<void> {
         return 0;
       }
     };
+    const logOffset = serverLog ? statSync(serverLog).size : 0;
     const started = Date.now();
     let published = 0;
     while (published < ids.length) {
@@ -199,10 +220,14 @@ export async function main(argv: string[]): Promise<void> {
     const drainSeconds = (Date.now() - started) / 1000;
     const relayRate = ids.length / drainSeconds;
     const relayPeakRss = vm('VmHWM');
+    const [utime, stime] = readFileSync(`/proc/${relayPid()}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(11, 13).map(Number) ?? [0, 0];
+    const relayCpu = ((utime ?? 0) + (stime ?? 0)) / 100;
+    const odooSpent = serverLog ? odooTime(readFileSync(serverLog).subarray(logOffset).toString('utf8')) : undefined;
     child.kill('SIGTERM');
     await childExited;
     say(`2. relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling`);
-    say(`   relay process peak RSS ${(relayPeakRss / 2 ** 20).toFixed(0)} MB`);
+    say(`   relay process peak RSS ${(relayPeakRss / 2 ** 20).toFixed(0)} MB; relay process CPU ${relayCpu.toFixed(1)} s over ${drainSeconds.toFixed(1)} s`);
+    if (odooSpent) say(`   Odoo answered ${odooSpent.calls} JSON-RPC calls meanwhile: ${odooSpent.sql.toFixed(1)} s in SQL, ${odooSpent.python.toFixed(1)} s in Python (sums over its threads)`);
     await ach.purgeQueue(queue);
 
     const metrics = new RelayMetrics();
@@ -274,6 +299,9 @@ export async function main(argv: string[]): Promise<void> {
       window: args.window,
       batch: args.batch,
       claimers: args.claimers,
+      drain_relay_cpu_s: Number(relayCpu.toFixed(1)),
+      drain_odoo_sql_s: odooSpent ? Number(odooSpent.sql.toFixed(1)) : null,
+      drain_odoo_python_s: odooSpent ? Number(odooSpent.python.toFixed(1)) : null,
     };
     clearInterval(rssTimer);
     say(JSON.stringify(result));
