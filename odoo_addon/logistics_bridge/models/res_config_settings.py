@@ -23,6 +23,14 @@ class ResConfigSettings(models.TransientModel):
              'of an order invoiced on delivered quantities.')
 
     @api.model
+    def default_get(self, fields):
+        res = super().default_get(fields)
+        if not self.env.is_system():
+            # default_get is not guarded by access rights: keep the bridge settings to administrators.
+            return {key: value for key, value in res.items() if not key.startswith('logistics_bridge_')}
+        return res
+
+    @api.model
     def get_values(self):
         res = super().get_values()
         res['logistics_bridge_events_enabled'] = self.env['logistics.bridge.event']._is_enabled(None)

@@ -17,6 +17,10 @@ class TestSecurity(LogisticsBridgeCase):
             order.with_user(self.service_user).write({'client_order_ref': 'hacked'})
         with self.assertRaises(AccessError):
             service['res.config.settings'].check_access('read')
+        self.env['ir.config_parameter'].set_param('logistics_bridge.max_attempts', '3')
+        fields = ['logistics_bridge_max_attempts']
+        self.assertEqual(self.env['res.config.settings'].default_get(fields)['logistics_bridge_max_attempts'], 3)
+        self.assertNotEqual(service['res.config.settings'].default_get(fields).get('logistics_bridge_max_attempts'), 3)
         with self.assertRaises(AccessError):
             service['ir.config_parameter'].get_param('logistics_bridge.max_attempts')
         with self.assertRaises(AccessError):
