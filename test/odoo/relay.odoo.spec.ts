@@ -304,4 +304,46 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
     const mine = consumer.received.filter((m) => want.has(m.outboxId));
     assertOrderPerAggregate(mine);
   });
+
+  it('operator CLI: status shows counts and lag, replay republishes published events with the same messageId', async () => {
+    const t = odooTarget();
+    await drainExisting();
+    const ids = await insertEvents(pg, [1, 2, 3].map((seq) => ({ eventType: 'product.changed', aggregateKey: 'product.product:600001', payload: productChanged(600001, seq) })));
+    const env = { PATH: process.env.PATH ?? '', ODOO_URL: t.url, ODOO_DB: t.db, ODOO_LOGIN: t.service.login, ODOO_API_KEY: t.service.secret, AMQP_URL };
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((res) => {
+        const p = spawn(process.execPath, [resolve(__dirname, '../../sidecar/bin/logistics-bridge.cjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+        p.once('exit', (code) => res({ code, out, err }));
+      });
+    const before = await cli(['status', '--json']);
+    assert.equal(before.code, 0, before.err);
+    const stats = JSON.parse(before.out) as { pending: number; oldest_pending_age_s: number | null };
+    assert.ok(stats.pending >= 3);
+    assert.equal(typeof stats.oldest_pending_age_s, 'number', 'lag is reported while events are pending');
+
+    startRelay(`relay-cli-${process.pid}`);
+    const deadline = Date.now() + 30_000;
+    while ((await stateCounts(pg, ids)).published !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await stopRelays();
+
+    consumer = await TestConsumer.start(t.db, 'product.changed');
+    const replay = await cli(['replay', '--since', String((ids[0] as number) - 1), '--type', 'product.changed']);
+    assert.equal(replay.code, 0, replay.err);
+    assert.equal((JSON.parse(replay.out.trim().split('\n').at(-1) ?? '{}') as { replayed: number }).replayed, 3);
+    await consumer.waitFor((r) => ids.every((id) => r.some((m) => m.outboxId === id)));
+    const uuids = (await pg.query<{ id: number; uuid: string }>('SELECT id, uuid FROM logistics_bridge_event WHERE id = ANY($1)', [ids])).rows;
+    for (const m of consumer.received.filter((x) => ids.includes(x.outboxId))) {
+      assert.equal(m.msg.properties.messageId, uuids.find((u) => u.id === m.outboxId)?.uuid, 'same messageId as the original publication');
+      assert.equal(typeof m.msg.properties.headers?.['x-replayed-at'], 'string');
+    }
+    assertOrderPerAggregate(consumer.received);
+    assert.deepEqual(await stateCounts(pg, ids), { published: 3 }, 'replay leaves the outbox as it is');
+    const usage = await cli(['replay', '--since', 'yesterday']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /ISO 8601/);
+  });
 });
