@@ -158,3 +158,16 @@ class TestRelay(LogisticsBridgeCase):
             thread.join()
             with self.registry.cursor() as cleanup:
                 cleanup.execute(SQL('DELETE FROM logistics_bridge_event WHERE id = ANY(%s)', ids))
+
+    def test_housekeeping_keeps_pending_and_dead_events(self):
+        published, pending, dead = (self.emit(partner)[0] for partner in self.partners)
+        self.Relay.relay_claim('w1')
+        self.Relay.relay_ack('w1', [published])
+        self.Relay.relay_nack('w1', [{'id': dead, 'error': 'x', 'permanent': True}])
+        self.Relay.relay_release('w1', [pending])
+        self.env.cr.execute(SQL("""UPDATE logistics_bridge_event SET create_date = create_date - interval '90 days',
+                                   published_at = published_at - interval '90 days' WHERE id = ANY(%s)""",
+                                [published, pending, dead]))
+        self.Event.invalidate_model()
+        self.Event._cron_housekeeping()
+        self.assertEqual(self.Event.browse([published, pending, dead]).exists().ids, [pending, dead])
