@@ -38,6 +38,7 @@ export function createRelay(deps: {
     setup: (channel) => declareTopology(channel, topology),
     onConfirm: (s) => metrics.publishConfirm.observe(s),
   });
+  metrics.inFlightSource = () => publisher.inFlight;
   const source = new OdooOutboxSource(deps.odoo);
   const relay = new Relay(source, publisher, {
     workerId: cfg.workerId ?? `${hostname()}-${process.pid}`,

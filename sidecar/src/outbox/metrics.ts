@@ -14,6 +14,8 @@ export class RelayMetrics {
   readonly lag: Gauge;
   readonly outbox: Gauge<'state'>;
   readonly inFlight: Gauge;
+  /** Where the in-flight gauge reads from (the publisher's window), set once wired. */
+  inFlightSource: (() => number) | undefined;
 
   constructor(registry?: Registry) {
     const registers = registry ? [registry] : [];
@@ -38,6 +40,14 @@ export class RelayMetrics {
     });
     this.lag = new Gauge({ name: 'logistics_bridge_relay_outbox_lag_seconds', help: 'Age of the oldest pending outbox event (0 when none), from relay_stats', registers });
     this.outbox = new Gauge({ name: 'logistics_bridge_relay_outbox_events', help: 'Outbox events by state, from relay_stats', labelNames: ['state'], registers });
-    this.inFlight = new Gauge({ name: 'logistics_bridge_relay_in_flight', help: 'Events published and not yet confirmed', registers });
+    const inFlightNow = () => this.inFlightSource?.() ?? 0;
+    this.inFlight = new Gauge({
+      name: 'logistics_bridge_relay_in_flight',
+      help: 'Events published and not yet confirmed (the confirm window in use)',
+      registers,
+      collect() {
+        this.set(inFlightNow());
+      },
+    });
   }
 }
