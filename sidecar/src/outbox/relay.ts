@@ -96,7 +96,7 @@ export class Relay implements Service {
         stage = 'claim';
         // Not aborted mid-call: rows Odoo already leased to us must be known, to be released below.
         const { events, malformed } = await this.source.claim(workerId, this.opts.batchSize, this.opts.leaseSeconds);
-        if (failing) log.info('Odoo reachable again; relay resumes', { after: failing });
+        if (failing) log.info(`${failing === 'broker' ? 'RabbitMQ' : 'Odoo'} reachable again; relay resumes`, { after: failing });
         failing = undefined;
         consecutiveFailures = 0;
         if (signal.aborted) {
