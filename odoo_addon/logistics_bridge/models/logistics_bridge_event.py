@@ -72,7 +72,7 @@ class LogisticsBridgeEvent(models.Model):
     _order = 'id desc'
     _rec_name = 'event_type'
 
-    uuid = fields.Char(required=True, readonly=True, copy=False, default=lambda self: str(uuid.uuid4()))
+    uuid = fields.Char(string='UUID', required=True, readonly=True, copy=False, default=lambda self: str(uuid.uuid4()))
     event_type = fields.Char(required=True, readonly=True)
     schema_version = fields.Integer(required=True, readonly=True, default=SCHEMA_VERSION)
     aggregate_model = fields.Char(readonly=True)
