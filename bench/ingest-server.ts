@@ -22,6 +22,8 @@ export interface ServerStats {
   peakRssMb: number;
   rssMb: number;
   heapUsedMb: number;
+  /** process.memoryUsage() when RSS peaked, in MB. */
+  atPeak: { heapTotalMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
   reduction: number;
   /** Most bytes of adapter messages the gateway held at once (received, not answered). */
   peakBufferedBytes: number;
@@ -73,7 +75,13 @@ const budgetOf = (g: DeviceGateway | undefined) => (g as unknown as { budget?: {
 async function run(plan: ServerPlan): Promise<void> {
   const send = (m: unknown) => process.send?.(m);
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+  let atPeak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss <= peakRss) return;
+    peakRss = rss;
+    atPeak = process.memoryUsage();
+  }, 50);
   const srv = plan.mode === 'gateway' ? await gatewayServer(plan.adapters) : await bareServer();
   const gateway = 'gateway' in srv ? srv.gateway : undefined;
   if (global.gc) global.gc();
@@ -86,6 +94,7 @@ async function run(plan: ServerPlan): Promise<void> {
       peakRssMb: peakRss / 2 ** 20,
       rssMb: m.rss / 2 ** 20,
       heapUsedMb: m.heapUsed / 2 ** 20,
+      atPeak: { heapTotalMb: atPeak.heapTotal / 2 ** 20, heapUsedMb: atPeak.heapUsed / 2 ** 20, externalMb: atPeak.external / 2 ** 20, arrayBuffersMb: atPeak.arrayBuffers / 2 ** 20 },
       reduction: gateway?.reductionRatio() ?? 0,
       peakBufferedBytes: budgetOf(gateway)?.peakBytes ?? 0,
       peakBufferedMessages: budgetOf(gateway)?.peakMessages ?? 0,

@@ -4,14 +4,16 @@
  * relevance and acks only after RabbitMQ confirms. Servers and adapters each run in their own child
  * process (bench/ingest-server.ts, bench/ingest-client.ts), so the RSS and CPU measured are the server's.
  * By default the servers run as the product is deployed (sidecar/Dockerfile): plain `node` on the tsc
- * output, which this bench builds into dist/ first; `--tsx 1` runs them under the tsx loader instead
- * (about 40 MB more RSS before any traffic). Prints msgs/s, readings/s, the ratio, the robot-fleet
+ * output, which this bench builds into dist/ first, with the node options of sidecar/Dockerfile;
+ * `--tsx 1` runs them under the tsx loader without them instead (about 30 MB more RSS before any
+ * traffic). BENCH_SERVER_NODE_ARGS adds node options to the server processes (e.g. --cpu-prof). Prints msgs/s, readings/s, the ratio, the robot-fleet
  * reduction ratio (readings in per ERP update out), then a phase with 200 adapters connected at once,
  * peak RSS and the gateway's peak buffered bytes. The last line is one JSON object.
  *
  *   npm run bench -- ingest [--messages 60000] [--streams 4] [--batch 1] [--window 256] [--adapters 200] [--tsx 1]
  */
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg as osLoadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ClientPlan } from './ingest-client';
@@ -45,9 +47,15 @@ interface ClientResult {
 }
 
 const ROOT = join(__dirname, '..');
+/** The node options sidecar/Dockerfile deploys with (its `ENV NODE_OPTIONS=` line), so the gateway is measured as deployed. */
+const DEPLOYED_NODE_ARGS = (/^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'sidecar', 'Dockerfile'), 'utf8'))?.[1] ?? '').split(' ').filter(Boolean);
 /** Where a bench module runs from: the .ts source under tsx, or the tsc output under dist/. */
 function entry(name: string, tsx: boolean): { file: string; execArgv: string[] } {
   return tsx ? { file: join(ROOT, 'bench', `${name}.ts`), execArgv: ['--require', 'tsx/cjs'] } : { file: join(ROOT, 'dist', 'bench', `${name}.js`), execArgv: [] };
+}
+
+function serverArgs(tsx: boolean): string[] {
+  return [...(tsx ? [] : DEPLOYED_NODE_ARGS), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
 function runClient(plan: ClientPlan, tsx: boolean): Promise<ClientResult> {
@@ -71,7 +79,7 @@ interface ServerChild {
 /** Starts bench/ingest-server in its own process; BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof) apply to it alone. */
 function startServer(plan: ServerPlan, tsx: boolean): Promise<ServerChild> {
   const e = entry('ingest-server', tsx);
-  const child: ChildProcess = fork(e.file, [JSON.stringify(plan)], { execArgv: [...e.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(e.file, [JSON.stringify(plan)], { execArgv: [...e.execArgv, ...serverArgs(tsx)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <K extends string>(key: K) =>
     new Promise<Record<K, unknown>[K]>((resolve, reject) => {
       const onMsg = (m: Record<string, unknown>) => {
@@ -122,7 +130,7 @@ export async function main(argv: string[]): Promise<void> {
     ...over,
   });
   say(`ingest bench: robot-fleet telemetry (10 Hz state + 1 Hz heartbeat per robot), ${args.streams} streams, ${args.messages} messages, ${args.batch} reading(s) per message, window ${args.window}`);
-  say(`servers run under ${tsx ? 'the tsx loader' : 'plain node on the tsc output (as deployed)'}; load average before: ${loadavg()}`);
+  say(`servers run under ${tsx ? 'the tsx loader' : `plain node on the tsc output, as deployed`} with node options [${serverArgs(tsx).join(' ')}]; load average before: ${loadavg()}`);
 
   const gateway = await startServer({ mode: 'gateway', adapters: Math.max(args.streams, args.adapters) }, tsx);
   say(`server RSS before the gateway run: ${gateway.baselineRssMb.toFixed(0)} MB (node + modules + broker connection, no traffic yet)`);
@@ -136,6 +144,8 @@ export async function main(argv: string[]): Promise<void> {
   const many = await runClient(plan(gateway.port, { streams: args.adapters, perStream: 500, window: 32, robotsPerStream: 2, streamSuffix: '-b' }), tsx);
   const end = await gateway.stop();
   say(`${args.adapters} adapters:  ${(many.messages / many.seconds).toFixed(0)} msgs/s (${many.acks} acks), peak RSS of the gateway process ${end.peakRssMb.toFixed(0)} MB`);
+  const pk = end.atPeak;
+  say(`at the RSS peak: V8 heap ${pk.heapTotalMb.toFixed(0)} MB (${pk.heapUsedMb.toFixed(0)} MB used), external ${pk.externalMb.toFixed(0)} MB (array buffers ${pk.arrayBuffersMb.toFixed(0)} MB)`);
   say(`gateway buffers: at most ${(end.peakBufferedBytes / 2 ** 20).toFixed(1)} MB / ${end.peakBufferedMessages} adapter messages held at once; after: RSS ${end.rssMb.toFixed(0)} MB, heap used ${end.heapUsedMb.toFixed(0)} MB`);
   say(`updates made durable: ${end.durable ?? '?'} (bench queue deleted)`);
 
@@ -156,6 +166,7 @@ export async function main(argv: string[]): Promise<void> {
       bare_peak_rss_mb: Math.round(bareEnd.peakRssMb),
       peak_buffered_mb: Number((end.peakBufferedBytes / 2 ** 20).toFixed(1)),
       runtime: tsx ? 'tsx' : 'node',
+      node_options: serverArgs(tsx).join(' '),
       readings_per_message: args.batch,
       ceiling_readings_per_s: Math.round(ceiling.readings / ceiling.seconds),
       gateway_readings_per_s: Math.round(gw.readings / gw.seconds),

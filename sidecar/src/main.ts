@@ -46,6 +46,8 @@ async function main(): Promise<number> {
     tokens: config.gateway.tokens,
     maxInFlightPerStream: config.gateway.maxInFlight,
     maxMessageBytes: config.gateway.maxMessageBytes,
+    maxBufferedBytes: config.gateway.maxBufferedBytes,
+    maxBufferedMessages: config.gateway.maxBufferedMessages,
     amqp: broker.model,
     registry,
     log: log.child({ module: 'gateway' }),

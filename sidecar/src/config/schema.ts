@@ -60,6 +60,8 @@ export const envSchema = z
     GRPC_TLS_CLIENT_CA_FILE: z.string().min(1).optional().describe('PEM CA that signs adapter client certificates (enables mutual TLS)'),
     GATEWAY_MAX_IN_FLIGHT: positiveInt(512).describe('Unanswered messages per adapter stream before the gateway stops reading it'),
     GATEWAY_MAX_MESSAGE_BYTES: positiveInt(4 * 1024 * 1024).describe('Largest adapter message; larger ones end the call with RESOURCE_EXHAUSTED'),
+    GATEWAY_MAX_BUFFERED_BYTES: positiveInt(16 * 1024 * 1024).describe('Wire bytes of unanswered adapter messages over all streams before every stream stops reading'),
+    GATEWAY_MAX_BUFFERED_MESSAGES: positiveInt(8192).describe('Unanswered adapter messages over all streams before every stream stops reading'),
   })
   .superRefine((env, ctx) => {
     if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
@@ -82,7 +84,7 @@ export interface Config {
   odoo: { url: string; db: string; login: string; secret: string; timeoutMs: number };
   amqp: { url: string; caFile?: string; certFile?: string; keyFile?: string };
   grpc: { listen: string; tls?: { certFile: string; keyFile: string; clientCaFile?: string } };
-  gateway: { tokens: GatewayTokens; maxInFlight: number; maxMessageBytes: number };
+  gateway: { tokens: GatewayTokens; maxInFlight: number; maxMessageBytes: number; maxBufferedBytes: number; maxBufferedMessages: number };
   http: { listen: string };
   log: { level: Env['LOG_LEVEL'] };
   relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
@@ -104,7 +106,7 @@ export function toConfig(env: Env): Config {
         ? { tls: { certFile: env.GRPC_TLS_CERT_FILE, keyFile: env.GRPC_TLS_KEY_FILE, clientCaFile: env.GRPC_TLS_CLIENT_CA_FILE } }
         : {}),
     },
-    gateway: { tokens: env.GATEWAY_TOKENS, maxInFlight: env.GATEWAY_MAX_IN_FLIGHT, maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES },
+    gateway: { tokens: env.GATEWAY_TOKENS, maxInFlight: env.GATEWAY_MAX_IN_FLIGHT, maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES, maxBufferedBytes: env.GATEWAY_MAX_BUFFERED_BYTES, maxBufferedMessages: env.GATEWAY_MAX_BUFFERED_MESSAGES },
     http: { listen: env.HTTP_LISTEN },
     log: { level: env.LOG_LEVEL },
     relay: {
