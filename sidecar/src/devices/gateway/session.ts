@@ -334,10 +334,11 @@ export class StreamSession implements BudgetMember {
       if (this.closed) {
         // not written
       } else if ('ack' in o) {
-        this.write({ ack: { sequence: String(p.seq), updates: o.ack.updates, duplicate: o.ack.duplicate, ack_time_ms: String(Date.now()) } });
+        // uint64 fields as numbers (safe integers): protobufjs encodes those without parsing a string.
+        this.write({ ack: { sequence: p.seq, updates: o.ack.updates, duplicate: o.ack.duplicate, ack_time_ms: Date.now() } });
       } else {
         const e = o.reject;
-        this.write({ reject: { sequence: String(p.seq), code: e.code, status: statusName(e.code), field_path: e.fieldPath, message: e.message, retryable: e.retryable } });
+        this.write({ reject: { sequence: p.seq, code: e.code, status: statusName(e.code), field_path: e.fieldPath, message: e.message, retryable: e.retryable } });
       }
       this.m.ackLatency.observe((now - p.receivedAt) / 1000);
       if (p.seq > lastAnswered) lastAnswered = p.seq;
