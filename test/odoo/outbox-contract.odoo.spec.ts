@@ -57,7 +57,7 @@ describe('odoo tier: outbox events and the relay API over JSON-RPC', function ()
     assert.ok(text.includes('CW-1') && text.includes('4006381333931'), 'product references carry internal reference and barcode');
     assert.ok(!/street|email|phone/i.test(text), `personal data leaked into the payload: ${text}`);
     const ready = JSON.parse(events.find((e) => e.event_type === 'stock.picking.ready')?.payload ?? '{}') as Record<string, unknown>;
-    assert.equal(ready.direction, 'outbound');
+    assert.equal((ready.shipment as { direction?: string } | undefined)?.direction, 'outbound');
     assert.match(events[0]?.uuid ?? '', /^[0-9a-f-]{36}$/);
   });
 
