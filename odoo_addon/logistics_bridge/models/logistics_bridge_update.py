@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
 from ..lib.canonical import canonical_json, sscc_is_valid
+from .stock_picking import AUTOMATION_RANK
 
 _logger = logging.getLogger(__name__)
 
@@ -324,7 +325,10 @@ class LogisticsBridgeUpdate(models.Model):
         if not payload.get('tracking_number') or not payload.get('carrier'):
             raise UpdateRejected('carrier and tracking_number are required')
         picking.write({'carrier_tracking_ref': payload['tracking_number'], 'lb_carrier': payload['carrier']})
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time)
+        # A label is printed for a packed parcel: a picking that was not that far yet now is; one already
+        # sorted or shipped does not go back.
+        state = 'packed' if AUTOMATION_RANK.get(picking.lb_automation_state, -1) < AUTOMATION_RANK['packed'] else None
+        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
         return {'picking_id': picking.id}
 
     def _apply_parcel_sorted(self, payload, update, event_time):

@@ -71,9 +71,19 @@ class TestInbox(LogisticsBridgeCase):
 
         self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'DHL', 'tracking_number': 'JD0001'})
         self.assertEqual((self.picking.carrier_tracking_ref, self.picking.lb_carrier), ('JD0001', 'DHL'))
+        self.assertEqual(self.picking.lb_automation_state, 'packed')
 
         self.assertEqual(self.apply('parcel.sorted', {'sscc': SSCC, 'chute': 'C12', 'lane': 'L2'})['status'], 'applied')
         self.assertEqual((self.picking.lb_automation_state, self.picking.lb_sort_destination), ('sorted', 'C12 / L2'))
+
+    def test_label_moves_the_picking_forward_never_back(self):
+        self.assertEqual(self.picking.lb_automation_state, 'released')
+        self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'DHL', 'tracking_number': 'JD0002'})
+        self.assertEqual(self.picking.lb_automation_state, 'packed')
+        self.picking.lb_automation_state = 'sorted'
+        self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'UPS', 'tracking_number': '1Z999'},
+                   key='relabel')
+        self.assertEqual((self.picking.lb_automation_state, self.picking.carrier_tracking_ref), ('sorted', '1Z999'))
 
     def test_dispatch_partial_with_backorder(self):
         result = self.apply('shipment.dispatched', {'picking': self.ref, 'lines': [
