@@ -5,7 +5,7 @@
  * process (bench/ingest-server.ts, bench/ingest-client.ts), so the RSS and CPU measured are the server's.
  * By default the servers run as the product is deployed (sidecar/Dockerfile): plain `node` on the tsc
  * output, which this bench builds into dist/ first, with the node options of sidecar/Dockerfile;
- * `--tsx 1` runs them under the tsx loader without them instead (about 30 MB more RSS before any
+ * `--tsx 1` runs them under the tsx loader without them instead (about 18 MB more RSS before any
  * traffic). BENCH_SERVER_NODE_ARGS adds node options to the server processes (e.g. --cpu-prof). Prints msgs/s, readings/s, the ratio, the robot-fleet
  * reduction ratio (readings in per ERP update out), then a phase with 200 adapters connected at once,
  * peak RSS and the gateway's peak buffered bytes. The last line is one JSON object.
