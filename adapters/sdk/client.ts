@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import {
   ChannelCredentials,
   Client,
@@ -14,14 +13,14 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
+import { LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from '../../sidecar/src/devices/gateway/proto';
 import { SERVICE_NAMES, type ErpPayloads as UpdatePayloads, type ErpUpdateType as UpdateType, type Family } from '../../sidecar/src/devices/contract';
 import { envelopeMessage, FAMILY_ENUM, toNumber, updatePayloadMessage } from './convert';
 import { Outbox } from './outbox';
 import { readingTime, type Reading, type Work } from './readings';
 
-/** Where the contract lives; a vendor copying the SDK out of the repository passes `protoRoot`. */
-export const DEFAULT_PROTO_ROOT = join(__dirname, '..', '..', 'proto');
-const PROTO_FILES = ['logistics/device/v1/barcode.proto', 'logistics/device/v1/sorter.proto', 'logistics/device/v1/robot_fleet.proto'];
+/** Where the contract lives (sources or tsc output); a vendor copying the SDK out of the repository passes `protoRoot`. */
+export const DEFAULT_PROTO_ROOT = PROTO_ROOT;
 
 export interface TlsOptions {
   /** PEM of the CA that signed the gateway's certificate (default: the system roots). */
@@ -150,7 +149,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     this.streamId = options.streamId || options.adapterId;
     this.outbox = new Outbox(options.bufferSize ?? 1000);
     const pkg = loadPackageDefinition(
-      loadSync(PROTO_FILES, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [options.protoRoot ?? DEFAULT_PROTO_ROOT] }),
+      loadSync(PROTO_FILES, { ...LOADER_OPTIONS, includeDirs: [options.protoRoot ?? DEFAULT_PROTO_ROOT] }),
     ) as unknown as { logistics: { device: { v1: Record<string, { service: ServiceDefinition }> } } };
     const service = pkg.logistics.device.v1[SERVICE_NAMES[options.family]];
     if (!service?.service.Connect) throw new Error(`service ${SERVICE_NAMES[options.family]} missing from the protos`);
