@@ -57,6 +57,7 @@ export class UpdatePublisher {
     try {
       const ch = this.channel ?? (await this.open());
       if (this.drain) await this.drain;
+      if (this.channel !== ch) throw new Unavailable('the broker connection was lost before the update was published');
       await new Promise<void>((resolve, reject) => {
         const fail = (err: Error) => reject(err);
         this.pending.add(fail);
@@ -86,7 +87,12 @@ export class UpdatePublisher {
           },
         );
         if (!ok && !this.drain) {
-          this.drain = new Promise<void>((r) => ch.once('drain', () => r())).finally(() => (this.drain = undefined));
+          // Also on close: a channel that dies while full never drains, and publishes waiting here must
+          // then fail (and give their budget back) instead of waiting forever.
+          this.drain = new Promise<void>((r) => {
+            ch.once('drain', () => r());
+            ch.once('close', () => r());
+          }).finally(() => (this.drain = undefined));
         }
       });
     } finally {
