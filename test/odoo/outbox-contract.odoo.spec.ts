@@ -3,6 +3,13 @@ import { OdooAccessError, OdooClient } from '../../sidecar/src/odoo';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from './hooks';
 
+/** relay_claim's answer: the acks it made first, and the claimed rows as one JSON text. */
+interface ClaimAnswer {
+  events: string;
+  acked: number[];
+  refused: number[];
+}
+
 interface ClaimedEvent {
   id: number;
   uuid: string;
@@ -29,13 +36,20 @@ describe('odoo tier: outbox events and the relay API over JSON-RPC', function ()
   });
   after(() => service.close());
 
+  async function claim(limit: number, ackIds: number[] = []): Promise<ClaimedEvent[]> {
+    const answer = (await service.executeKw('logistics.bridge.event', 'relay_claim', [worker, limit], { ack_ids: ackIds })) as ClaimAnswer;
+    assert.deepEqual([answer.acked, answer.refused], [[...ackIds].sort((a, b) => a - b), []], 'the claim acked the previous batch first');
+    return JSON.parse(answer.events) as ClaimedEvent[];
+  }
+
+  /** Claims until nothing is left, each claim acking the previous batch (as the relay does). */
   async function claimAll(): Promise<ClaimedEvent[]> {
     const out: ClaimedEvent[] = [];
-    for (;;) {
-      const batch = (await service.executeKw('logistics.bridge.event', 'relay_claim', [worker, 500])) as ClaimedEvent[];
+    for (let ack: number[] = []; ; ) {
+      const batch = await claim(500, ack);
       if (!batch.length) return out;
       out.push(...batch);
-      await service.executeKw('logistics.bridge.event', 'relay_ack', [worker, batch.map((e) => e.id)]);
+      ack = batch.map((e) => e.id);
     }
   }
 
@@ -65,7 +79,7 @@ describe('odoo tier: outbox events and the relay API over JSON-RPC', function ()
     const product = await fx.product({ name: 'Lease widget' });
     await claimAll();
     await fx.call('product.product', 'write', [[product], { name: 'Lease widget v2' }]);
-    const batch = (await service.executeKw('logistics.bridge.event', 'relay_claim', [worker, 50])) as ClaimedEvent[];
+    const batch = await claim(50);
     assert.ok(batch.length > 0, 'writing a product emits product.changed');
     const ids = batch.map((e) => e.id);
     const stolen = (await service.executeKw('logistics.bridge.event', 'relay_ack', ['someone-else', ids])) as { acked: number[]; refused: number[] };

@@ -4,6 +4,11 @@ from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def claimed(answer):
+    """The event list of a relay_claim answer (PostgreSQL builds it as one JSON text)."""
+    return json.loads(answer['events'])
+
+
 class LogisticsBridgeCase(TransactionCase):
 
     @classmethod

@@ -5,7 +5,7 @@ from odoo import api
 from odoo.tools import SQL
 from odoo.tests import tagged
 
-from .common import LogisticsBridgeCase
+from .common import LogisticsBridgeCase, claimed
 
 
 @tagged('post_install', '-at_install')
@@ -28,7 +28,7 @@ class TestRelay(LogisticsBridgeCase):
         a1, a2 = self.emit(self.partners[0], 2)
         b1, = self.emit(self.partners[1], priority=10)
         c1, c2 = self.emit(self.partners[2], 2, priority=90)
-        batch = self.Relay.relay_claim('w1', limit=10)
+        batch = claimed(self.Relay.relay_claim('w1', limit=10))
         self.assertEqual([e['id'] for e in batch], [b1, a1, c1])
         first = batch[0]
         self.assertEqual(first['aggregate_key'], f'res.partner:{self.partners[1].id}')
@@ -36,9 +36,9 @@ class TestRelay(LogisticsBridgeCase):
         self.assertEqual(first['database'], self.env.cr.dbname)
         self.assertTrue(first['created_at'].endswith('Z'))
         # Nothing more while the first events are unpublished, even for another worker.
-        self.assertEqual(self.Relay.relay_claim('w2', limit=10), [])
+        self.assertEqual(claimed(self.Relay.relay_claim('w2', limit=10)), [])
         self.assertEqual(self.Relay.relay_ack('w1', [a1, c1]), {'acked': [a1, c1], 'refused': []})
-        self.assertEqual([e['id'] for e in self.Relay.relay_claim('w2', limit=10)], [a2, c2])
+        self.assertEqual([e['id'] for e in claimed(self.Relay.relay_claim('w2', limit=10))], [a2, c2])
 
     def test_ack_by_non_owner_is_refused(self):
         e1, = self.emit(self.partners[0])
@@ -50,12 +50,26 @@ class TestRelay(LogisticsBridgeCase):
         self.assertEqual(event.state, 'published')
         self.assertTrue(event.published_at)
 
+    def test_claim_acks_first_and_hands_out_what_the_ack_unblocked(self):
+        a1, a2 = self.emit(self.partners[0], 2)
+        b1, = self.emit(self.partners[1])
+        self.assertEqual([e['id'] for e in claimed(self.Relay.relay_claim('w1'))], [a1, b1])
+        self.assertEqual([e['id'] for e in claimed(self.Relay.relay_claim('w2'))], [])
+        answer = self.Relay.relay_claim('w2', ack_ids=[a1])
+        self.assertEqual((answer['acked'], answer['refused'], claimed(answer)), ([], [a1], []),
+                         'only the lease owner acks, also through relay_claim')
+        answer = self.Relay.relay_claim('w1', ack_ids=[a1, b1])
+        self.assertEqual((answer['acked'], answer['refused']), ([a1, b1], []))
+        self.assertEqual([e['id'] for e in claimed(answer)], [a2], 'a2 was blocked by a1 until the ack')
+        self.assertEqual(self.Event.browse([a1, b1]).mapped('state'), ['published', 'published'])
+        self.assertEqual(self.Event.browse(a2).state, 'claimed', 'the ORM cache sees what the raw SQL wrote')
+
     def test_expired_lease_is_claimable_again(self):
         e1, = self.emit(self.partners[0])
-        self.assertEqual(len(self.Relay.relay_claim('w1', lease_seconds=30)), 1)
-        self.assertEqual(self.Relay.relay_claim('w2'), [])
+        self.assertEqual(len(claimed(self.Relay.relay_claim('w1', lease_seconds=30))), 1)
+        self.assertEqual(claimed(self.Relay.relay_claim('w2')), [])
         self.expire_leases([e1])
-        self.assertEqual([e['id'] for e in self.Relay.relay_claim('w2')], [e1])
+        self.assertEqual([e['id'] for e in claimed(self.Relay.relay_claim('w2'))], [e1])
         self.assertEqual(self.Relay.relay_ack('w1', [e1])['refused'], [e1])
         self.assertEqual(self.Relay.relay_ack('w2', [e1])['acked'], [e1])
 
@@ -68,17 +82,17 @@ class TestRelay(LogisticsBridgeCase):
         event = self.Event.browse(e1)
         self.assertEqual((event.state, event.attempts, event.last_error), ('pending', 1, 'broker down'))
         self.assertGreater(event.next_attempt_at, event.create_date)
-        self.assertEqual(self.Relay.relay_claim('w1'), [], 'backing off, and e2 waits for e1')
+        self.assertEqual(claimed(self.Relay.relay_claim('w1')), [], 'backing off, and e2 waits for e1')
         self.env.cr.execute(SQL("UPDATE logistics_bridge_event SET next_attempt_at = NULL WHERE id = %s", e1))
         self.Relay.relay_claim('w1')
         self.assertEqual(self.Relay.relay_nack('w1', [{'id': e1, 'error': 'still down'}])['dead'], [e1])
         self.assertEqual(self.Event.browse(e1).state, 'dead')
-        self.assertEqual(self.Relay.relay_claim('w1'), [], 'a dead event blocks its aggregate')
+        self.assertEqual(claimed(self.Relay.relay_claim('w1')), [], 'a dead event blocks its aggregate')
         self.assertEqual(self.Relay.relay_stats()['dead'], 1)
 
         self.Event.browse(e1).action_mark_resolved()
         self.assertEqual(self.Event.browse(e1).operator_id, self.env.user)
-        self.assertEqual([e['id'] for e in self.Relay.relay_claim('w1')], [e2])
+        self.assertEqual([e['id'] for e in claimed(self.Relay.relay_claim('w1'))], [e2])
 
     def test_permanent_failure_dies_at_once_and_can_be_requeued(self):
         e1, = self.emit(self.partners[0])
@@ -89,7 +103,7 @@ class TestRelay(LogisticsBridgeCase):
         event.action_requeue()
         self.assertEqual((event.state, event.attempts, event.operator_action), ('pending', 0, 'requeue'))
         self.assertTrue(event.operator_at)
-        self.assertEqual(len(self.Relay.relay_claim('w1')), 1)
+        self.assertEqual(len(claimed(self.Relay.relay_claim('w1'))), 1)
 
     def test_release_does_not_count_an_attempt(self):
         e1, = self.emit(self.partners[0])
@@ -119,8 +133,8 @@ class TestRelay(LogisticsBridgeCase):
         try:
             with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
                 cr2.execute("SET LOCAL lock_timeout = '2s'")
-                first = api.Environment(cr1, self.env.uid, {})['logistics.bridge.event'].relay_claim('w1', limit=2)
-                second = api.Environment(cr2, self.env.uid, {})['logistics.bridge.event'].relay_claim('w2', limit=2)
+                first = claimed(api.Environment(cr1, self.env.uid, {})['logistics.bridge.event'].relay_claim('w1', limit=2))
+                second = claimed(api.Environment(cr2, self.env.uid, {})['logistics.bridge.event'].relay_claim('w2', limit=2))
                 self.assertEqual([e['id'] for e in first], ids[:2])
                 self.assertEqual([e['id'] for e in second], ids[2:])
                 cr1.rollback()

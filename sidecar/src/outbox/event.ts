@@ -56,6 +56,31 @@ export interface MalformedRow {
   error: string;
 }
 
+/**
+ * `relay_claim`'s answer: the acks it made first (`ack_ids`), and the claimed rows as one JSON *text*
+ * (PostgreSQL builds it, so Odoo neither builds nor encodes a dict per row); the rows are parsed here.
+ */
+export const claimAnswerSchema = z.object({ events: z.string(), acked: z.array(z.number().int()), refused: z.array(z.number().int()) });
+
+export interface ClaimResult {
+  events: OutboxEvent[];
+  malformed: MalformedRow[];
+  /** Of the ack ids sent with the claim: marked published, or refused (lease lost). */
+  acked: number[];
+  refused: number[];
+}
+
+export function parseClaim(answer: unknown): ClaimResult {
+  const { events, acked, refused } = claimAnswerSchema.parse(answer);
+  let rows: unknown;
+  try {
+    rows = JSON.parse(events);
+  } catch (err) {
+    throw new TypeError(`relay_claim returned events that are not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { ...parseRows(rows), acked, refused };
+}
+
 /** Splits a claim answer into well-formed events and rows to nack (a row without an id is dropped: its lease expires). */
 export function parseRows(rows: unknown): { events: OutboxEvent[]; malformed: MalformedRow[] } {
   if (!Array.isArray(rows)) throw new TypeError(`expected a list of outbox events, got ${typeof rows}`);

@@ -5,5 +5,5 @@ export { buildMessage, HEADERS, type MessageOptions } from './message';
 export { planWaves, splitBlocked } from './ordering';
 export { checkPayload, eventJsonSchemas, EVENT_TYPES, PAYLOAD_SCHEMAS, type EventType, type PayloadCheck } from './schemas';
 export { failureKind, retryDelay, describeFailure, RETRY_POLICIES, type FailureKind } from './policy';
-export { outboxEventSchema, parseRows, type OutboxEvent, type OutboxStats, type Failure, type MalformedRow, type WaitResult } from './event';
+export { outboxEventSchema, parseClaim, parseRows, type ClaimResult, type OutboxEvent, type OutboxStats, type Failure, type MalformedRow, type WaitResult } from './event';
 export { createRelay, APP_ID, type RelayParts } from './create';

@@ -2,7 +2,7 @@ import { PublishError, type PublishRequest } from '../broker';
 import type { Service } from '../lifecycle';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
-import type { Failure, MalformedRow, OutboxEvent } from './event';
+import type { AckResult, ClaimResult, Failure, MalformedRow, OutboxEvent } from './event';
 import { buildMessage } from './message';
 import type { RelayMetrics } from './metrics';
 import { planWaves, splitBlocked } from './ordering';
@@ -37,6 +37,11 @@ export interface RelayOptions {
    * Odoo keeps the per-aggregate order across them). Only the first one long-polls when idle.
    */
   claimers?: number;
+  /**
+   * Confirmed ids ride on the next claim (`relay_claim(ack_ids=...)`: one Odoo call and transaction
+   * for "ack N, claim N+1"); if no claim takes them within this time they are acked on their own.
+   */
+  ackLingerMs?: number;
   /** Delay after a failed loop iteration; the policy in policy.ts unless a test pins it. */
   retryDelay?: (consecutiveFailures: number, kind: FailureKind) => number;
 }
@@ -56,6 +61,9 @@ export class Relay implements Service {
   private readonly settling = new Set<Promise<void>>();
   /** Resolved (and replaced) whenever a claim finds work: wakes the idle follower claimers. */
   private workSeen = deferred();
+  /** Confirmed batches waiting for their ack (the next claim carries them, else the linger timer). */
+  private ackQueue: PendingAck[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: OutboxSource,
@@ -73,6 +81,7 @@ export class Relay implements Service {
     } finally {
       signal.removeEventListener('abort', wakeFollowers);
       await Promise.allSettled(this.inFlight);
+      this.flushAcks();
       await Promise.allSettled(this.settling);
       await stats;
       this.opts.log.info('relay stopped', { workerId: this.opts.workerId });
@@ -95,7 +104,7 @@ export class Relay implements Service {
         await this.publisher.ready(signal);
         stage = 'claim';
         // Not aborted mid-call: rows Odoo already leased to us must be known, to be released below.
-        const { events, malformed } = await this.source.claim(workerId, this.opts.batchSize, this.opts.leaseSeconds);
+        const { events, malformed } = await this.claim();
         if (failing) log.info(`${failing === 'broker' ? 'RabbitMQ' : 'Odoo'} reachable again; relay resumes`, { after: failing });
         failing = undefined;
         consecutiveFailures = 0;
@@ -111,6 +120,8 @@ export class Relay implements Service {
           seen.resolve();
           continue;
         }
+        // Acks free their aggregates' next events: claim again, carrying them.
+        if (this.ackQueue.length) continue;
         if (this.inFlight.size + this.settling.size > 0) {
           // Acks of the batches in flight unblock their aggregates' next events (without a NOTIFY):
           // claim again after them rather than long-polling.
@@ -212,7 +223,7 @@ export class Relay implements Service {
     // Reported in the background: the window slot is free as soon as the broker has answered, so the
     // next claim overlaps these calls.
     const settled: Promise<void> = Promise.all([
-      confirmed.length ? this.settle('ack', () => this.ack(confirmed)) : undefined,
+      confirmed.length ? this.queueAck(confirmed) : undefined,
       failures.length ? this.settle('nack', () => this.nack(failures)) : undefined,
       release.length ? this.settle('release', () => this.release(release)) : undefined,
     ]).then(() => {
@@ -230,12 +241,65 @@ export class Relay implements Service {
     this.opts.log.debug('event published', { eventId: event.uuid, correlationId: event.correlation_id, outboxId: event.id, eventType: event.event_type });
   }
 
-  private async ack(ids: number[]): Promise<void> {
-    const res = await this.source.ack(this.opts.workerId, ids);
-    this.opts.metrics.acked.inc(res.acked.length);
-    if (res.refused.length) {
-      this.opts.log.warn('Odoo refused acks: the leases expired and the events may be published twice (consumers dedupe on messageId)', { outboxIds: res.refused.slice(0, 50), count: res.refused.length });
+  /** Claims a batch, acking the queued confirmed ids in the same call. */
+  private async claim(): Promise<ClaimResult> {
+    const acks = this.takeAcks();
+    const ids = acks.flatMap((a) => a.ids);
+    let res: ClaimResult;
+    try {
+      res = await this.source.claim(this.opts.workerId, this.opts.batchSize, this.opts.leaseSeconds, ids);
+    } catch (err) {
+      // The acks may or may not have been made (Odoo rolls them back with a failed claim; a lost
+      // answer leaves them made): ack again on their own, which is harmless either way.
+      if (acks.length) this.sendAcks(acks, true);
+      throw err;
     }
+    if (acks.length) {
+      this.recordAcks(res, false);
+      for (const a of acks) a.done();
+    }
+    return res;
+  }
+
+  private queueAck(ids: number[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.ackQueue.push({ ids, done: resolve });
+      this.ackTimer ??= setTimeout(() => {
+        this.ackTimer = undefined;
+        this.flushAcks();
+      }, this.opts.ackLingerMs ?? 500);
+    });
+  }
+
+  private takeAcks(): PendingAck[] {
+    const acks = this.ackQueue;
+    this.ackQueue = [];
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    return acks;
+  }
+
+  /** Acks the queued ids on their own (no claim is coming soon: idle, shutting down). */
+  private flushAcks(): void {
+    const acks = this.takeAcks();
+    if (acks.length) this.sendAcks(acks, false);
+  }
+
+  private sendAcks(acks: PendingAck[], afterFailedClaim: boolean): void {
+    const ids = acks.flatMap((a) => a.ids);
+    void this.settle('ack', async () => this.recordAcks(await this.source.ack(this.opts.workerId, ids), afterFailedClaim)).then(() => {
+      for (const a of acks) a.done();
+    });
+  }
+
+  private recordAcks(res: Pick<AckResult, 'acked' | 'refused'>, afterFailedClaim: boolean): void {
+    this.opts.metrics.acked.inc(res.acked.length);
+    if (!res.refused.length) return;
+    if (afterFailedClaim) {
+      this.opts.log.info('acks re-sent after a failed claim were refused: the claim had made them, or the leases expired', { outboxIds: res.refused.slice(0, 50), count: res.refused.length });
+      return;
+    }
+    this.opts.log.warn('Odoo refused acks: the leases expired and the events may be published twice (consumers dedupe on messageId)', { outboxIds: res.refused.slice(0, 50), count: res.refused.length });
   }
 
   private async nack(failures: Failure[]): Promise<void> {
@@ -287,6 +351,11 @@ export class Relay implements Service {
       await sleep(interval, signal).catch(() => undefined);
     }
   }
+}
+
+interface PendingAck {
+  ids: number[];
+  done(): void;
 }
 
 interface Deferred {

@@ -2,13 +2,14 @@ import type { OdooClient } from '../odoo';
 import {
   ackResultSchema,
   nackResultSchema,
+  parseClaim,
   parseRows,
   releaseResultSchema,
   statsSchema,
   waitResultSchema,
   type AckResult,
+  type ClaimResult,
   type Failure,
-  type MalformedRow,
   type NackResult,
   type OutboxEvent,
   type OutboxStats,
@@ -28,7 +29,8 @@ export interface ReplayQuery {
 
 /** What the relay needs from the outbox; the Odoo implementation below, fakes in unit tests. */
 export interface OutboxSource {
-  claim(workerId: string, limit: number, leaseSeconds: number, signal?: AbortSignal): Promise<{ events: OutboxEvent[]; malformed: MalformedRow[] }>;
+  /** Acks `ackIds` first (as `ack` does, same Odoo transaction), then leases up to `limit` events. */
+  claim(workerId: string, limit: number, leaseSeconds: number, ackIds?: number[], signal?: AbortSignal): Promise<ClaimResult>;
   ack(workerId: string, ids: number[]): Promise<AckResult>;
   nack(workerId: string, failures: Failure[]): Promise<NackResult>;
   release(workerId: string, ids: number[]): Promise<ReleaseResult>;
@@ -41,13 +43,16 @@ export interface OutboxSource {
  * The addon's relay API over JSON-RPC (`execute_kw` as the service user). Thin: every answer is parsed
  * with zod at this boundary. ack, release and stats are idempotent and retried by the client after a
  * reset; claim and nack are not (a repeated claim only leases rows that then expire, a repeated nack
- * would count an attempt twice).
+ * would count an attempt twice). Odoo 18 closes every HTTP connection, so a call costs a TCP connect
+ * and an API-key check before any work: claim carries the previous batches' acks for that reason.
  */
 export class OdooOutboxSource implements OutboxSource {
   constructor(private readonly odoo: OdooClient) {}
 
-  async claim(workerId: string, limit: number, leaseSeconds: number, signal?: AbortSignal) {
-    return parseRows(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_claim', [workerId], { limit, lease_seconds: leaseSeconds }, { signal }));
+  async claim(workerId: string, limit: number, leaseSeconds: number, ackIds: number[] = [], signal?: AbortSignal): Promise<ClaimResult> {
+    const kwargs: Record<string, unknown> = { limit, lease_seconds: leaseSeconds };
+    if (ackIds.length) kwargs.ack_ids = ackIds;
+    return parseClaim(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_claim', [workerId], kwargs, { signal }));
   }
 
   async ack(workerId: string, ids: number[]): Promise<AckResult> {

@@ -14,10 +14,16 @@ class FakeSource implements OutboxSource {
   nacked: Failure[] = [];
   released: number[] = [];
   claims = 0;
-  async claim(_w: string, limit: number) {
+  /** Acks that came with a claim (relay_claim's ack_ids), per claim call. */
+  ackedByClaim: number[][] = [];
+  async claim(_w: string, limit: number, _lease = 60, ackIds: number[] = []) {
     this.claims++;
+    if (ackIds.length) {
+      this.acked.push(...ackIds);
+      this.ackedByClaim.push(ackIds);
+    }
     const events = this.pending.splice(0, limit);
-    return { events, malformed: [] };
+    return { events, malformed: [], acked: ackIds, refused: [] };
   }
   async ack(_w: string, ids: number[]) {
     this.acked.push(...ids);
@@ -91,6 +97,42 @@ describe('Relay loop (unit, fake outbox and broker)', () => {
     assert.deepEqual([...source.acked].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => 100 + i));
     assert.equal(publisher.sent.length, 25);
     assert.deepEqual(source.nacked, []);
+  });
+
+  it('acks a confirmed batch with the next claim (one Odoo call), and on its own when no claim comes', async () => {
+    const source = new FakeSource();
+    source.pending = Array.from({ length: 25 }, (_, i) => event({ id: 100 + i }));
+    const standalone: number[][] = [];
+    const ack = source.ack.bind(source);
+    source.ack = async (w: string, ids: number[]) => (standalone.push(ids), ack(w, ids));
+    const ac = new AbortController();
+    const run = relay(source, new FakePublisher()).run(ac.signal);
+    await until(() => source.acked.length === 25, ac);
+    await run;
+    assert.deepEqual([...source.acked].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => 100 + i), 'each event acked once');
+    assert.ok(source.ackedByClaim.length >= 2, 'batches acked through relay_claim');
+    assert.ok(standalone.length <= 1, 'at most the last batch, when the relay goes idle, has its own ack call');
+  });
+
+  it('acks again on their own the ids a failed claim carried', async () => {
+    const source = new FakeSource();
+    source.pending = [event({ id: 1 }), event({ id: 2 })];
+    const claim = source.claim.bind(source);
+    let calls = 0;
+    source.claim = async (w: string, limit: number, _lease?: number, ackIds?: number[]) => {
+      if (ackIds?.length && calls++ === 0) throw new OdooTransportError('Odoo unreachable: ECONNRESET', 'ECONNRESET');
+      return claim(w, limit, 1, ackIds);
+    };
+    const r = new Relay(source, new FakePublisher(), {
+      workerId: 'w1', batchSize: 1, leaseSeconds: 60, maxBatchesInFlight: 2, appId: 'test',
+      log: createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })),
+      metrics: new RelayMetrics(), statsIntervalMs: 0, waitTimeoutSeconds: 1, retryDelay: () => 5,
+    });
+    const ac = new AbortController();
+    const run = r.run(ac.signal);
+    await until(() => new Set(source.acked).size === 2, ac);
+    await run;
+    assert.deepEqual([...new Set(source.acked)].sort(), [1, 2]);
   });
 
   it('nacks a payload failing its schema as permanent and still publishes the others', async () => {
@@ -181,10 +223,10 @@ describe('Relay loop (unit, fake outbox and broker)', () => {
     source.pending = [event({ id: 1 })];
     const failures = [new OdooAuthError('Access Denied', 'odoo.exceptions.AccessDenied'), new OdooTransportError('Odoo unreachable: ECONNREFUSED', 'ECONNREFUSED')];
     const claim = source.claim.bind(source);
-    source.claim = async (w: string, limit: number) => {
+    source.claim = async (w: string, limit: number, lease?: number, ackIds?: number[]) => {
       const err = failures.shift();
       if (err) throw err;
-      return claim(w, limit);
+      return claim(w, limit, lease, ackIds);
     };
     const lines: string[] = [];
     const registry = new Registry();
