@@ -221,8 +221,13 @@ class LogisticsBridgeEvent(models.Model):
         answer = self.relay_ack(worker_id, ack_ids) if ack_ids else {'acked': [], 'refused': []}
         lease = float(lease_seconds or self._param('lease_seconds'))
         # Candidates walk the partial (priority, id) index and probe the open-aggregate index per row,
-        # LIMIT before anything is locked; the UPDATE then finds its rows by primary key.
+        # LIMIT before anything is locked; the UPDATE then finds its rows by primary key. A queue's
+        # statistics are always stale (a backlog arrives between two ANALYZEs): estimating a handful
+        # of claimable rows, the planner would read all unpublished rows, probe each, then sort
+        # (120 ms instead of 15 ms for 500 of a fresh 50,000 backlog). No sort is ever the better plan
+        # here, so sorting is off for this statement only.
         (events,) = self._set_lease_fields(SQL("""
+            SET LOCAL enable_sort = off;
             WITH claimed AS (
                 UPDATE logistics_bridge_event t
                    SET state = 'claimed', lease_owner = %(worker)s,
@@ -238,6 +243,7 @@ class LogisticsBridgeEvent(models.Model):
             SELECT coalesce(json_agg(%(wire)s ORDER BY t.priority, t.id), '[]')::text FROM claimed t""",
             claimable=_CLAIMABLE, blocked=_BLOCKED_BY_EARLIER, limit=max(1, min(int(limit), 10000)),
             worker=str(worker_id), lease=lease, columns=_WIRE_COLUMNS, wire=_WIRE_JSON))
+        self.env.cr.execute(SQL('SET LOCAL enable_sort = on'))
         answer['events'] = events
         return answer
 
