@@ -12,10 +12,9 @@
  *
  *   npm run bench -- ingest [--messages 60000] [--streams 4] [--batch 1] [--window 256] [--adapters 200] [--rounds 2] [--tsx 1]
  */
-import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { loadavg as osLoadavg } from 'node:os';
-import { join } from 'node:path';
+import { buildDist, entry, serverArgs } from './deployed';
 import type { ClientPlan } from './ingest-client';
 import type { ServerPlan, ServerStats } from './ingest-server';
 
@@ -47,20 +46,8 @@ interface ClientResult {
   rejects: number;
 }
 
-const ROOT = join(__dirname, '..');
-/** The node options sidecar/Dockerfile deploys with (its `ENV NODE_OPTIONS=` line), so the gateway is measured as deployed. */
-const DEPLOYED_NODE_ARGS = (/^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'sidecar', 'Dockerfile'), 'utf8'))?.[1] ?? '').split(' ').filter(Boolean);
-/** Where a bench module runs from: the .ts source under tsx, or the tsc output under dist/. */
-function entry(name: string, tsx: boolean): { file: string; execArgv: string[] } {
-  return tsx ? { file: join(ROOT, 'bench', `${name}.ts`), execArgv: ['--require', 'tsx/cjs'] } : { file: join(ROOT, 'dist', 'bench', `${name}.js`), execArgv: [] };
-}
-
-function serverArgs(tsx: boolean): string[] {
-  return [...(tsx ? [] : DEPLOYED_NODE_ARGS), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-}
-
 function runClient(plan: ClientPlan, tsx: boolean): Promise<ClientResult> {
-  const e = entry('ingest-client', tsx);
+  const e = entry('bench/ingest-client', tsx);
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [...e.execArgv, e.file, JSON.stringify(plan)], { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message}\n${stderr}`));
@@ -79,7 +66,7 @@ interface ServerChild {
 
 /** Starts bench/ingest-server in its own process; BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof) apply to it alone. */
 function startServer(plan: ServerPlan, tsx: boolean): Promise<ServerChild> {
-  const e = entry('ingest-server', tsx);
+  const e = entry('bench/ingest-server', tsx);
   const child: ChildProcess = fork(e.file, [JSON.stringify(plan)], { execArgv: [...e.execArgv, ...serverArgs(tsx)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = <K extends string>(key: K) =>
     new Promise<Record<K, unknown>[K]>((resolve, reject) => {
@@ -117,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const tsx = args.tsx > 0;
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  if (!tsx) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
+  if (!tsx) buildDist();
   const plan = (port: number, over: Partial<ClientPlan> = {}): ClientPlan => ({
     port,
     streams: args.streams,

@@ -1,19 +1,17 @@
-import { spawn } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Writable } from 'node:stream';
+import { loadavg } from 'node:os';
 import amqp from 'amqplib';
-import { Broker, ConfirmPublisher, declareTopology, type PublishRequest, type TopologyNames } from '../sidecar/src/broker';
-import { OdooClient } from '../sidecar/src/odoo';
-import { APP_ID, OdooOutboxSource, Relay, RelayMetrics, type RelayPublisher } from '../sidecar/src/outbox';
-import { createLogger } from '../sidecar/src/telemetry';
+import { declareTopology, type TopologyNames } from '../sidecar/src/broker';
 import { AMQP_URL } from '../test/support/env';
+import type { ChildMemory } from '../test/support/relay-child';
 import { locateOdoo, startOdoo, type OdooTarget } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
+import { buildDist, entry, serverArgs } from './deployed';
 
 /**
- * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 1]`
+ * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 1] [--tsx 1]`
  *
  * 1. ceiling: bare amqplib, one confirm channel, a sliding window of `window` unconfirmed persistent
  *    messages of the backlog's payload size, into a durable quorum queue; no Odoo.
@@ -22,8 +20,13 @@ import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql'
  *    kind of queue; events/s from relay start to the last ack.
  * 3. latency: a load generator commits `rate` events/s into the outbox, one transaction each (INSERT +
  *    NOTIFY, as the addon's emit does), for `seconds`; commit → broker-confirm per event, p50/p99.
- * The drain runs the relay as in production (createRelay) in a child process: its peak RSS (VmHWM) is
- * `peak_rss_mb`. The latency phase runs the relay in this process to time each confirm; its RSS is printed once per second. The last line is JSON.
+ * Both phases run one relay as in production (createRelay, test/support/relay-child.ts) in a child
+ * process, by default the way sidecar/Dockerfile deploys it: plain node on the tsc output (built into
+ * dist/ first) with the image's NODE_OPTIONS (a 128 MB old space); `--tsx 1` runs it under the tsx
+ * loader without them. Its peak RSS over both phases is `peak_rss_mb`, with the V8 heap at that peak;
+ * it reports when the broker confirmed each message over IPC, for the latency phase. Its RSS is printed
+ * every minute of the latency phase (a soak: `--seconds 600`). BENCH_SERVER_NODE_ARGS adds node options
+ * to the relay process (e.g. `--cpu-prof --cpu-prof-dir=DIR`). The last line is JSON.
  */
 interface Args {
   events: number;
@@ -32,20 +35,20 @@ interface Args {
   window: number;
   batch: number;
   claimers: number;
+  tsx: number;
 }
 
 function parse(argv: string[]): Args {
-  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 4000, batch: 2000, claimers: 1 };
+  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 4000, batch: 2000, claimers: 1, tsx: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Args;
     const value = Number(argv[i + 1]);
-    if (!(key in out) || !Number.isFinite(value) || value <= 0) throw new Error(`bad argument ${argv[i]} ${argv[i + 1]}`);
+    if (!(key in out) || !Number.isFinite(value) || value < 0 || (value === 0 && key !== 'tsx')) throw new Error(`bad argument ${argv[i]} ${argv[i + 1]}`);
     out[key] = value;
   }
   return out;
 }
 
-const silent = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 let peakRss = 0;
@@ -114,22 +117,10 @@ function odooTime(log: string): { calls: number; sql: number; python: number } {
   return { calls, sql, python };
 }
 
-/** The relay's publisher, noting when each message is confirmed (for commit → confirm). */
-class TimedPublisher implements RelayPublisher {
-  readonly confirmedAt = new Map<string, number>();
-  record = false;
-  constructor(private readonly inner: ConfirmPublisher) {}
-  ready(signal?: AbortSignal): Promise<void> {
-    return this.inner.ready(signal);
-  }
-  async publish(req: PublishRequest, signal?: AbortSignal): Promise<void> {
-    await this.inner.publish(req, signal);
-    if (this.record && req.options.messageId) this.confirmedAt.set(req.options.messageId, performance.timeOrigin + performance.now());
-  }
-}
-
 export async function main(argv: string[]): Promise<void> {
   const args = parse(argv);
+  const tsx = args.tsx > 0;
+  if (!tsx) buildDist();
   const rssTimer = setInterval(sampleRss, 100);
   const tag = `lb.bench.relay.${process.pid}`;
   const names: TopologyNames = { events: `${tag}.events`, unroutableExchange: `${tag}.unroutable`, unroutableQueue: `${tag}.unroutable` };
@@ -143,6 +134,7 @@ export async function main(argv: string[]): Promise<void> {
   const sample = productChanged(123456, 1);
   const body = Buffer.from(sample);
   say(`relay benchmark: ${args.events} events of ${body.length} bytes, window ${args.window}, batch ${args.batch}, ${args.claimers} claimers; RabbitMQ ${AMQP_URL.replace(/\/\/[^@]*@/, '//')}`);
+  say(`the relay runs under ${tsx ? 'the tsx loader' : 'plain node on the tsc output, as deployed'} with node options [${serverArgs(tsx).join(' ')}]; load average before: ${load()}`);
 
   // 1. ceiling
   await ceiling(names, queue, Math.min(5000, args.events), args.window, body); // warm-up
@@ -163,10 +155,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   say(`   ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const pg = await pgFor(target.db);
-  const odoo = new OdooClient({ url: target.url, db: target.db, login: target.service.login, secret: target.service.secret });
-  const broker = await Broker.open({ url: AMQP_URL }, silent);
+  let child: ChildProcess | undefined;
   try {
-    await broker.model.waitForConnect();
     await pg.query("DELETE FROM logistics_bridge_event WHERE state IN ('pending', 'claimed')"); // fixtures' leftovers
     const perAggregate = 5;
     const aggregates = Math.ceil(args.events / perAggregate);
@@ -176,11 +166,14 @@ export async function main(argv: string[]): Promise<void> {
     const ids = await insertEvents(pg, rows);
     say(`   inserted ${ids.length} outbox rows (${aggregates} aggregates x ${perAggregate}) in ${((Date.now() - ti) / 1000).toFixed(1)} s`);
 
-    // The drain runs the production wiring (createRelay) in a process of its own, so that its peak
-    // resident memory is the relay's, not this benchmark's.
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', resolve(__dirname, '../test/support/relay-child.ts')], {
+    // The production wiring (createRelay) in a process of its own, so that its memory and CPU are the
+    // relay's, not this benchmark's.
+    const e = entry('test/support/relay-child', tsx);
+    const relayChild = fork(e.file, [], {
+      execArgv: [...e.execArgv, ...serverArgs(tsx)],
       env: {
         PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
         ODOO_URL: target.url,
         ODOO_DB: target.db,
         ODOO_LOGIN: target.service.login,
@@ -194,69 +187,81 @@ export async function main(argv: string[]): Promise<void> {
         LB_TOPOLOGY_PREFIX: tag,
         LB_RELAY_CLAIMERS: String(args.claimers),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
-    const childExited = new Promise<void>((res) => child.once('exit', () => res()));
+    child = relayChild;
+    let exit: string | undefined;
+    const childExited = new Promise<void>((res) =>
+      relayChild.once('exit', (code, signal) => {
+        exit = `relay child exited with ${signal ?? code}`;
+        res();
+      }),
+    );
+    const alive = () => {
+      if (exit) throw new Error(`${exit} (out of heap? see its stderr above)`);
+    };
     await new Promise<void>((res, rej) => {
-      child.stdout?.on('data', (d: Buffer) => d.toString().includes('relay-child ready') && res());
-      child.once('exit', (code) => rej(new Error(`relay child exited ${code}`)));
+      relayChild.stdout?.on('data', (d: Buffer) => d.toString().includes('relay-child ready') && res());
+      relayChild.once('exit', (code) => rej(new Error(`relay child exited ${code}`)));
     });
-    const relayPid = (): number => child.pid as number;
+    const confirmedAt = new Map<string, number>();
+    relayChild.on('message', (m: { confirmed?: Array<[string, number]> }) => {
+      if (m.confirmed) for (const [id, at] of m.confirmed) confirmedAt.set(id, at);
+    });
+    const memory = (reset: boolean): Promise<ChildMemory> =>
+      new Promise((res, rej) => {
+        const onMsg = (m: { memory?: ChildMemory }) => {
+          if (!m.memory) return;
+          relayChild.off('message', onMsg);
+          res(m.memory);
+        };
+        relayChild.on('message', onMsg);
+        relayChild.send({ cmd: 'memory', reset }, (err) => err && rej(err));
+      });
+    const relayPid = relayChild.pid as number;
     const vm = (field: 'VmHWM' | 'VmRSS'): number => {
       try {
-        const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${relayPid()}/status`, 'utf8'));
+        const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${relayPid}/status`, 'utf8'));
         return m ? Number(m[1]) * 1024 : 0;
       } catch {
         return 0;
       }
     };
+    const cpuSeconds = (): number => {
+      const [utime, stime] = readFileSync(`/proc/${relayPid}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(11, 13).map(Number) ?? [0, 0];
+      return ((utime ?? 0) + (stime ?? 0)) / 100;
+    };
+    const idle = await memory(true);
+    say(`   relay process before the drain: RSS ${idle.rssMb.toFixed(0)} MB, V8 heap limit ${idle.heapLimitMb.toFixed(0)} MB`);
     const logOffset = serverLog ? statSync(serverLog).size : 0;
+    const cpuBefore = cpuSeconds();
     const started = Date.now();
+    const loadBefore = load();
     let published = 0;
     while (published < ids.length) {
       await new Promise((r) => setTimeout(r, 100));
+      alive();
       published = Number((await pg.query<{ n: string }>("SELECT count(*) AS n FROM logistics_bridge_event WHERE state = 'published' AND id >= $1", [ids[0]])).rows[0]?.n);
     }
     const drainSeconds = (Date.now() - started) / 1000;
     const relayRate = ids.length / drainSeconds;
-    const relayPeakRss = vm('VmHWM');
-    const [utime, stime] = readFileSync(`/proc/${relayPid()}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(11, 13).map(Number) ?? [0, 0];
-    const relayCpu = ((utime ?? 0) + (stime ?? 0)) / 100;
+    const relayCpu = cpuSeconds() - cpuBefore;
+    const drainMem = await memory(true);
     const odooSpent = serverLog ? odooTime(readFileSync(serverLog).subarray(logOffset).toString('utf8')) : undefined;
-    child.kill('SIGTERM');
-    await childExited;
-    say(`2. relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling`);
-    say(`   relay process peak RSS ${(relayPeakRss / 2 ** 20).toFixed(0)} MB; relay process CPU ${relayCpu.toFixed(1)} s over ${drainSeconds.toFixed(1)} s`);
+    say(`2. relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling; load average ${loadBefore} before, ${load()} after`);
+    say(`   relay process peak RSS ${drainMem.peakRssMb.toFixed(0)} MB (V8 heap ${drainMem.atPeak.heapTotalMb.toFixed(0)} MB, ${drainMem.atPeak.heapUsedMb.toFixed(0)} MB used; array buffers ${drainMem.atPeak.arrayBuffersMb.toFixed(0)} MB; most heap used ${drainMem.peakHeapUsedMb.toFixed(0)} MB of a ${drainMem.heapLimitMb.toFixed(0)} MB limit); relay process CPU ${relayCpu.toFixed(1)} s over ${drainSeconds.toFixed(1)} s (${((relayCpu / ids.length) * 1e6).toFixed(0)} µs/event)`);
     if (odooSpent) say(`   Odoo answered ${odooSpent.calls} JSON-RPC calls meanwhile: ${odooSpent.sql.toFixed(1)} s in SQL, ${odooSpent.python.toFixed(1)} s in Python (sums over its threads)`);
     await ach.purgeQueue(queue);
 
-    const metrics = new RelayMetrics();
-    const inner = new ConfirmPublisher(broker.model, { window: args.window, log: silent, setup: (ch) => declareTopology(ch, names), onConfirm: (s) => metrics.publishConfirm.observe(s) });
-    const publisher = new TimedPublisher(inner);
-    const relay = new Relay(new OdooOutboxSource(odoo), publisher, {
-      workerId: `bench-${process.pid}`,
-      batchSize: args.batch,
-      leaseSeconds: 120,
-      maxBatchesInFlight: Math.max(2, Math.ceil(args.window / args.batch)),
-      appId: APP_ID,
-      exchange: names.events,
-      log: silent,
-      metrics,
-      statsIntervalMs: 0,
-      claimers: args.claimers,
-    });
-    await inner.ready();
-    const ac = new AbortController();
-    const run = relay.run(ac.signal);
-
-    // 3. commit -> confirm at a steady rate
-    publisher.record = true;
+    // 3. commit -> confirm at a steady rate, same relay process
+    relayChild.send({ cmd: 'record' });
     const committedAt = new Map<string, number>();
     const total = Math.round(args.rate * args.seconds);
     const gen = await pgFor(target.db);
     const interval = 1000 / args.rate;
     const genStart = performance.now();
     const rssSeries: number[] = [];
+    const perMinute = args.rate * 60;
     for (let i = 0; i < total; i++) {
       const due = genStart + i * interval;
       const wait = due - performance.now();
@@ -271,20 +276,30 @@ export async function main(argv: string[]): Promise<void> {
       await gen.query('NOTIFY logistics_bridge_outbox');
       await gen.query('COMMIT');
       committedAt.set(uuid, performance.timeOrigin + performance.now());
-      if (i % args.rate === 0) rssSeries.push(sampleRss());
+      if (i % args.rate === 0) {
+        alive();
+        rssSeries.push(vm('VmRSS'));
+        sampleRss();
+      }
+      if (i % perMinute === 0) {
+        const m = await memory(false);
+        const line = `minute ${i / perMinute}: RSS ${m.rssMb.toFixed(0)} MB, peak so far ${m.peakRssMb.toFixed(0)} MB, most heap used ${m.peakHeapUsedMb.toFixed(0)} MB, load ${load()}`;
+        if (args.seconds > 60) say(`   ${line}`);
+      }
     }
     const achieved = total / ((performance.now() - genStart) / 1000);
     const deadline = Date.now() + 60_000;
-    while (publisher.confirmedAt.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const latencies = [...committedAt].map(([uuid, at]) => (publisher.confirmedAt.get(uuid) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
+    while ([...committedAt.keys()].some((k) => !confirmedAt.has(k)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const latencies = [...committedAt].map(([uuid, at]) => (confirmedAt.get(uuid) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    say(`3. commit -> broker confirm at ${achieved.toFixed(0)} events/s for ${args.seconds} s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms (${latencies.length}/${total} confirmed)`);
-    say(`   RSS during the run (MB, one sample per second): first ${((rssSeries[0] ?? 0) / 2 ** 20).toFixed(0)}, last ${((rssSeries.at(-1) ?? 0) / 2 ** 20).toFixed(0)}, max ${(Math.max(...rssSeries) / 2 ** 20).toFixed(0)}`);
+    const latencyMem = await memory(false);
+    say(`3. commit -> broker confirm at ${achieved.toFixed(0)} events/s for ${args.seconds} s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms (${latencies.length}/${total} confirmed); load average after ${load()}`);
+    say(`   relay process RSS (MB, one sample per second): first ${((rssSeries[0] ?? 0) / 2 ** 20).toFixed(0)}, last ${((rssSeries.at(-1) ?? 0) / 2 ** 20).toFixed(0)}, max ${(Math.max(...rssSeries) / 2 ** 20).toFixed(0)}; most heap used ${latencyMem.peakHeapUsedMb.toFixed(0)} MB`);
 
-    ac.abort(new Error('bench done'));
-    await run;
-    await inner.close();
+    const relayPeakRss = vm('VmHWM');
+    relayChild.kill('SIGTERM');
+    await childExited;
     await gen.end();
     const result = {
       ceiling_msgs_per_s: Math.round(ceilingRate),
@@ -302,13 +317,21 @@ export async function main(argv: string[]): Promise<void> {
       drain_relay_cpu_s: Number(relayCpu.toFixed(1)),
       drain_odoo_sql_s: odooSpent ? Number(odooSpent.sql.toFixed(1)) : null,
       drain_odoo_python_s: odooSpent ? Number(odooSpent.python.toFixed(1)) : null,
+      runtime: tsx ? 'tsx' : 'node',
+      node_options: serverArgs(tsx).join(' '),
+      drain_peak_rss_mb: Math.round(drainMem.peakRssMb),
+      drain_peak_heap_used_mb: Math.round(drainMem.peakHeapUsedMb),
+      latency_peak_rss_mb: Math.round(latencyMem.peakRssMb),
+      latency_peak_heap_used_mb: Math.round(latencyMem.peakHeapUsedMb),
+      heap_limit_mb: Math.round(drainMem.heapLimitMb),
+      drain_relay_cpu_us_per_event: Math.round((relayCpu / ids.length) * 1e6),
+      load_avg_1m: Number(loadavg()[0]?.toFixed(2)),
     };
     clearInterval(rssTimer);
     say(JSON.stringify(result));
   } finally {
     clearInterval(rssTimer);
-    await broker.close();
-    odoo.close();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await pg.end();
     await target.stop();
     await ach.deleteQueue(queue).catch(() => undefined);
@@ -317,4 +340,10 @@ export async function main(argv: string[]): Promise<void> {
     await ach.deleteExchange(names.unroutableExchange).catch(() => undefined);
     await admin.close();
   }
+}
+
+function load(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 }
