@@ -145,14 +145,15 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   });
 
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
-    const expected = await backlog();
     const proc = start('faults-c');
     await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
-    await whenDelivered(300);
+    // Look the connection up first (rabbitmqctl takes a second), so the cut lands early in the drain.
     const pid = String(proc.child.pid);
     const list = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { encoding: 'utf8' });
     const pids = list.split('\n').filter((l) => l.includes(`logistics-bridge-${pid}`)).map((l) => l.split('\t')[0] ?? '');
     assert.ok(pids.length > 0, `the sidecar's connection was not found in:\n${list}`);
+    const expected = await backlog();
+    await whenDelivered(100);
     for (const connPid of pids) execFileSync('rabbitmqctl', ['-q', 'close_connection', connPid, 'faults test: broker closed the connection']);
     assert.ok(deliveries.length < expected.size, 'the drain finished before the cut; the test proves nothing');
     await delivered(expected);
