@@ -76,7 +76,13 @@ export class ConfirmPublisher {
   }
 
   /** Publishes one message; resolves when the broker confirms it, rejects with a PublishError otherwise. */
-  async publish(req: PublishRequest, signal?: AbortSignal): Promise<void> {
+  publish(req: PublishRequest, signal?: AbortSignal): Promise<void> {
+    // The common case, without a promise per step: a channel, no drain pending, a free window slot.
+    if (this.channel && !this.drained && !signal?.aborted && this.window.tryAcquire()) return this.send(this.channel, req);
+    return this.publishWhenReady(req, signal);
+  }
+
+  private async publishWhenReady(req: PublishRequest, signal?: AbortSignal): Promise<void> {
     try {
       await this.window.acquire(signal);
     } catch {
@@ -90,14 +96,19 @@ export class ConfirmPublisher {
       this.window.release();
       throw err instanceof PublishError ? err : new PublishError('aborted', 'publish aborted before it was sent');
     }
-    const started = process.hrtime.bigint();
+    return this.send(channel, req);
+  }
+
+  /** Writes one message on `channel` with its window slot already taken. */
+  private send(channel: ConfirmChannel, req: PublishRequest): Promise<void> {
+    const started = performance.now();
     return new Promise<void>((resolve, reject) => {
       let written: boolean;
       try {
         written = channel.publish(req.exchange, req.routingKey, req.content, req.options, (err: unknown) => {
           this.window.release();
           if (!err) {
-            this.opts.onConfirm?.(Number(process.hrtime.bigint() - started) / 1e9);
+            this.opts.onConfirm?.((performance.now() - started) / 1000);
             resolve();
             return;
           }

@@ -19,6 +19,15 @@ export class ConfirmWindow {
     return this.waiters.length;
   }
 
+  /** Takes a free slot at once if there is one and nobody waits for it (no promise): true when taken. */
+  tryAcquire(): boolean {
+    if (this.used < this.size && this.waiters.length === 0) {
+      this.used++;
+      return true;
+    }
+    return false;
+  }
+
   /** Takes a slot, waiting for one if the window is full; rejects with the signal's reason on abort. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

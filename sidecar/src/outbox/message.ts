@@ -26,13 +26,14 @@ export interface MessageOptions {
  * the event in Odoo (seconds, AMQP's unit; milliseconds in `x-created-at`).
  */
 export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishRequest {
-  const createdMs = Date.parse(event.created_at);
-  const headers: Record<string, string | number | boolean> = {
-    [HEADERS.schemaVersion]: event.schema_version,
-    [HEADERS.aggregateKey]: event.aggregate_key,
-    [HEADERS.database]: event.database,
-    [HEADERS.outboxId]: event.id,
-    [HEADERS.createdAt]: event.created_at,
+  const created = Date.parse(event.created_at);
+  // One literal shape for every message (amqplib encodes the table per publish); optional headers after.
+  const headers: Record<string, string | number> = {
+    'x-schema-version': event.schema_version,
+    'x-aggregate-key': event.aggregate_key,
+    'x-odoo-database': event.database,
+    'x-outbox-id': event.id,
+    'x-created-at': event.created_at,
   };
   if (event.company_id != null) headers[HEADERS.companyId] = event.company_id;
   if (opts.replayedAt) headers[HEADERS.replayedAt] = opts.replayedAt.toISOString();
@@ -46,6 +47,7 @@ export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishR
     headers,
   };
   if (event.correlation_id) options.correlationId = event.correlation_id;
-  if (Number.isFinite(createdMs)) options.timestamp = Math.floor(createdMs / 1000);
+  if (Number.isFinite(created)) options.timestamp = Math.floor(created / 1000);
   return { exchange: opts.exchange ?? EVENTS_EXCHANGE, routingKey: event.event_type, content: Buffer.from(event.payload, 'utf8'), options };
 }
+

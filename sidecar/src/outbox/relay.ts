@@ -3,7 +3,7 @@ import type { Service } from '../lifecycle';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
 import type { AckResult, ClaimResult, Failure, MalformedRow, OutboxEvent } from './event';
-import { buildMessage } from './message';
+import { buildMessage, type MessageOptions } from './message';
 import type { RelayMetrics } from './metrics';
 import { planWaves, splitBlocked } from './ordering';
 import { describeFailure, failureKind, retryDelay, type FailureKind } from './policy';
@@ -65,11 +65,15 @@ export class Relay implements Service {
   private ackQueue: PendingAck[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
 
+  private readonly messageOptions: MessageOptions;
+
   constructor(
     private readonly source: OutboxSource,
     private readonly publisher: RelayPublisher,
     private readonly opts: RelayOptions,
-  ) {}
+  ) {
+    this.messageOptions = { appId: opts.appId, exchange: opts.exchange };
+  }
 
   async run(signal: AbortSignal): Promise<void> {
     const stats = this.statsLoop(signal);
@@ -195,14 +199,19 @@ export class Relay implements Service {
 
     const confirmed: number[] = [];
     const release: number[] = [];
+    // Winston formats a line before its transport drops it by level: per-event debug lines only when wanted.
+    const debug = log.isDebugEnabled();
+    // Counted per batch and event type, not per event (a labelled counter looks its labels up each time).
+    const publishedByType = new Map<string, number>();
     for (const wave of planWaves(valid)) {
       const { go, blocked } = splitBlocked(wave, failedAggregates);
-      release.push(...blocked.map((e) => e.id));
-      const outcomes = await Promise.allSettled(go.map((e) => this.publishOne(e, signal)));
+      for (const e of blocked) release.push(e.id);
+      const outcomes = await Promise.allSettled(go.map((e) => this.publishOne(e, signal, debug)));
       outcomes.forEach((outcome, i) => {
         const event = go[i] as OutboxEvent;
         if (outcome.status === 'fulfilled') {
           confirmed.push(event.id);
+          publishedByType.set(event.event_type, (publishedByType.get(event.event_type) ?? 0) + 1);
           return;
         }
         failedAggregates.add(event.aggregate_key);
@@ -215,10 +224,12 @@ export class Relay implements Service {
           // Never sent (shutdown) or the connection died before the confirm: hand it back without
           // counting an attempt; it is published again (consumers dedupe on messageId).
           release.push(event.id);
-          log.debug('event not confirmed; released', { eventId: event.uuid, correlationId: event.correlation_id, reason: err instanceof Error ? err.message : String(err) });
+          if (debug) log.debug('event not confirmed; released', { eventId: event.uuid, correlationId: event.correlation_id, reason: err instanceof Error ? err.message : String(err) });
         }
       });
     }
+
+    for (const [type, n] of publishedByType) metrics.published.inc({ type }, n);
 
     // Reported in the background: the window slot is free as soon as the broker has answered, so the
     // next claim overlaps these calls.
@@ -233,12 +244,12 @@ export class Relay implements Service {
     this.settling.add(settled);
   }
 
-  private async publishOne(event: OutboxEvent, signal: AbortSignal): Promise<void> {
-    await this.publisher.publish(buildMessage(event, { appId: this.opts.appId, exchange: this.opts.exchange }), signal);
-    this.opts.metrics.published.inc({ type: event.event_type });
+  private async publishOne(event: OutboxEvent, signal: AbortSignal, debug: boolean): Promise<void> {
+    const message = buildMessage(event, this.messageOptions);
+    await this.publisher.publish(message, signal);
     const created = Date.parse(event.created_at);
     if (Number.isFinite(created)) this.opts.metrics.commitToConfirm.observe(Math.max(0, (Date.now() - created) / 1000));
-    this.opts.log.debug('event published', { eventId: event.uuid, correlationId: event.correlation_id, outboxId: event.id, eventType: event.event_type });
+    if (debug) this.opts.log.debug('event published', { eventId: event.uuid, correlationId: event.correlation_id, outboxId: event.id, eventType: event.event_type });
   }
 
   /** Claims a batch, acking the queued confirmed ids in the same call. */
