@@ -1,5 +1,5 @@
 import { Broker } from './broker';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrReport } from './config';
 import { DeviceGateway } from './devices/gateway';
 import { HealthServer } from './health';
 import { runUntilSignal, type Service } from './lifecycle';
@@ -9,16 +9,8 @@ import { createLogger, createRegistry } from './telemetry';
 
 /** The composition root: the only place that reads process.env and wires the parts together. */
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrReport(process.env, process.stderr);
+  if (!config) return 2;
   const log = createLogger(config.log.level);
   const registry = createRegistry();
   const odoo = new OdooClient({ ...config.odoo, registry });

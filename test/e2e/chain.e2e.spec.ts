@@ -6,7 +6,7 @@ import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
 import { freePort } from '../support/odoo';
-import { pollJson, startSidecar, type SidecarProcess } from '../support/sidecar';
+import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../support/sidecar';
 
 /**
  * The whole chain with the real sidecar process: business changes in Odoo reach a consumer of
@@ -44,18 +44,13 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     // Updates left by an earlier run are not this run's.
     await ch.assertQueue('logistics.updates', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await ch.purgeQueue('logistics.updates');
-    sidecar = startSidecar({
-      ODOO_URL: t.url,
-      ODOO_DB: t.db,
-      ODOO_LOGIN: t.service.login,
-      ODOO_API_KEY: t.service.secret,
-      AMQP_URL,
+    sidecar = startSidecar(sidecarEnv(t, {
       HTTP_LISTEN: `127.0.0.1:${httpPort}`,
       GRPC_LISTEN: grpcAddress,
       RELAY_WORKER_ID: `e2e-${process.pid}`,
       GATEWAY_TOKENS: JSON.stringify({ [ADAPTER]: { token: TOKEN, family: 'barcode', devices: ['*'], ratePerSecond: 1000 } }),
       LOG_LEVEL: 'warn',
-    });
+    }));
     const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
     assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready.body)}\n${sidecar.output()}`);
     await ch.checkExchange('logistics.events'); // declared by the sidecar's relay

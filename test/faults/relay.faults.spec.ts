@@ -6,7 +6,7 @@ import { odooTarget } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
 import { freePort } from '../support/odoo';
 import { insertEvents, pgFor, productChanged } from '../support/outbox-sql';
-import { pollJson, startSidecar, type SidecarProcess } from '../support/sidecar';
+import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../support/sidecar';
 
 /**
  * Invariants 1, 3 and 5 under faults, with the real sidecar process: whatever is killed or cut while a
@@ -36,19 +36,14 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
 
   function start(workerId: string): SidecarProcess {
     const t = odooTarget();
-    const proc = startSidecar({
-      ODOO_URL: t.url,
-      ODOO_DB: t.db,
-      ODOO_LOGIN: t.service.login,
-      ODOO_API_KEY: t.service.secret,
-      AMQP_URL,
+    const proc = startSidecar(sidecarEnv(t, {
       HTTP_LISTEN: `127.0.0.1:${httpPort}`,
       GRPC_LISTEN: '127.0.0.1:0',
       RELAY_WORKER_ID: workerId,
       RELAY_BATCH_SIZE: '100',
       RELAY_LEASE_SECONDS: '5',
       LOG_LEVEL: 'warn',
-    });
+    }));
     sidecars.push(proc);
     return proc;
   }

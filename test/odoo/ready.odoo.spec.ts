@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { AMQP_URL } from '../support/env';
 import { freePort } from '../support/odoo';
-import { pollJson, startSidecar } from '../support/sidecar';
+import { pollJson, sidecarEnv, startSidecar } from '../support/sidecar';
 import { odooTarget } from './hooks';
 
 describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function () {
@@ -9,15 +8,10 @@ describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function 
   it('answers /readyz 200 when Odoo and RabbitMQ both answer', async () => {
     const t = odooTarget();
     const httpPort = await freePort();
-    const proc = startSidecar({
-      ODOO_URL: t.url,
-      ODOO_DB: t.db,
-      ODOO_LOGIN: t.service.login,
-      ODOO_API_KEY: t.service.secret,
-      AMQP_URL,
+    const proc = startSidecar(sidecarEnv(t, {
       HTTP_LISTEN: `127.0.0.1:${httpPort}`,
       GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    });
+    }));
     try {
       const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200);
       assert.equal(ready.status, 200, JSON.stringify(ready.body));

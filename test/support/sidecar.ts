@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { AMQP_URL } from './env';
 
 /** The real sidecar entry point as a child process, as an operator starts it. */
 export interface SidecarProcess {
@@ -22,6 +23,11 @@ export function startSidecar(env: Record<string, string>): SidecarProcess {
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return { child, output: () => out, exited };
+}
+
+/** The sidecar's environment for a test Odoo: its service user, the test RabbitMQ, and `extra` on top. */
+export function sidecarEnv(target: { url: string; db: string; service: { login: string; secret: string } }, extra: Record<string, string>): Record<string, string> {
+  return { ODOO_URL: target.url, ODOO_DB: target.db, ODOO_LOGIN: target.service.login, ODOO_API_KEY: target.service.secret, AMQP_URL, ...extra };
 }
 
 /** Polls an HTTP endpoint until `accept` says yes; returns the last status and JSON body. */

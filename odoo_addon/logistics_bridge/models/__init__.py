@@ -8,6 +8,7 @@ from . import stock_picking
 from . import stock_move
 from . import stock_quant
 from . import stock_return_picking
+from . import logistics_bridge_order_automation
 from . import sale_order
 from . import purchase_order
 from . import product

@@ -1,21 +1,13 @@
-from odoo import api, fields, models
+from odoo import models
 
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
-from .stock_picking import AUTOMATION_STATES, partner_data, product_data, summarize_automation
+from .stock_picking import partner_data, product_data
 
 
 class PurchaseOrder(models.Model):
-    _inherit = 'purchase.order'
-
-    lb_automation_state = fields.Selection(AUTOMATION_STATES, string='Automation',
-                                           compute='_compute_lb_automation_state')
-
-    @api.depends('picking_ids.lb_automation_state', 'picking_ids.state')
-    def _compute_lb_automation_state(self):
-        for order in self:
-            order.lb_automation_state = summarize_automation(
-                order.picking_ids.filtered(lambda p: p.state != 'cancel').mapped('lb_automation_state'))
+    _name = 'purchase.order'
+    _inherit = ['purchase.order', 'logistics.bridge.order.automation']
 
     def button_approve(self, force=False):
         """Emits the expected receipt (ASN-like lines) when the order really becomes a purchase order."""

@@ -1,21 +1,13 @@
-from odoo import api, fields, models
+from odoo import models
 
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
-from .stock_picking import AUTOMATION_STATES, partner_data, product_data, summarize_automation
+from .stock_picking import partner_data, product_data
 
 
 class SaleOrder(models.Model):
-    _inherit = 'sale.order'
-
-    lb_automation_state = fields.Selection(AUTOMATION_STATES, string='Automation',
-                                           compute='_compute_lb_automation_state')
-
-    @api.depends('picking_ids.lb_automation_state', 'picking_ids.state')
-    def _compute_lb_automation_state(self):
-        for order in self:
-            order.lb_automation_state = summarize_automation(
-                order.picking_ids.filtered(lambda p: p.state != 'cancel').mapped('lb_automation_state'))
+    _name = 'sale.order'
+    _inherit = ['sale.order', 'logistics.bridge.order.automation']
 
     def _lb_emit(self, event_type):
         emit = self.env['logistics.bridge.event']._emit

@@ -1,5 +1,5 @@
 import { Broker, ConfirmPublisher, declareTopology } from '../broker';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfigOrReport, type Config } from '../config';
 import { OdooClient } from '../odoo';
 import { APP_ID, buildMessage, eventJsonSchemas, OdooOutboxSource, type OutboxEvent } from '../outbox';
 import { createLogger } from '../telemetry';
@@ -30,16 +30,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(eventJsonSchemas(), null, 2)}\n`);
     return 0;
   }
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrReport(process.env, process.stderr);
+  if (!config) return 2;
   const odoo = new OdooClient(config.odoo);
   const source = new OdooOutboxSource(odoo);
   try {
@@ -61,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function replay(cmd: Extract<Command, { kind: 'replay' }>, config: ReturnType<typeof loadConfig>, source: OdooOutboxSource): Promise<number> {
+async function replay(cmd: Extract<Command, { kind: 'replay' }>, config: Config, source: OdooOutboxSource): Promise<number> {
   const log = createLogger('warn');
   const broker = cmd.dryRun ? undefined : await Broker.open(config.amqp, log);
   const publisher = broker ? new ConfirmPublisher(broker.model, { window: config.relay.maxInFlight, log, setup: (ch) => declareTopology(ch) }) : undefined;

@@ -52,6 +52,20 @@ function describe(name: string): string {
   return field?.description ?? 'required';
 }
 
+/**
+ * For entry points (the sidecar, the CLI): the Config, or undefined after writing the one readable line
+ * to `stderr`. Exit code 2 is theirs to return.
+ */
+export function loadConfigOrReport(env: Readonly<Record<string, string | undefined>>, stderr: NodeJS.WritableStream): Config | undefined {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);
+    return undefined;
+  }
+}
+
 /** A URL with its password replaced, for log lines. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@');
