@@ -2,6 +2,7 @@ import { Broker } from './broker';
 import { loadConfigOrReport } from './config';
 import { DeviceGateway } from './devices/gateway';
 import { HealthServer } from './health';
+import { Applier, ApplierMetrics, DEFAULT_RETRY } from './inbound';
 import { runUntilSignal, type Service } from './lifecycle';
 import { OdooClient } from './odoo';
 import { createRelay } from './outbox';
@@ -44,7 +45,15 @@ async function main(): Promise<number> {
     registry,
     log: log.child({ module: 'gateway' }),
   });
-  const services: Service[] = [outbox.relay, gateway];
+  const applier = new Applier(broker, odoo, {
+    batchSize: config.apply.batchSize,
+    lingerMs: config.apply.lingerMs,
+    prefetch: config.apply.prefetch,
+    retry: { ...DEFAULT_RETRY, maxAttempts: config.apply.maxAttempts },
+    log: log.child({ module: 'applier' }),
+    metrics: new ApplierMetrics(registry),
+  });
+  const services: Service[] = [outbox.relay, gateway, applier];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

@@ -62,6 +62,11 @@ export const envSchema = z
     GATEWAY_MAX_MESSAGE_BYTES: positiveInt(4 * 1024 * 1024).describe('Largest adapter message; larger ones end the call with RESOURCE_EXHAUSTED'),
     GATEWAY_MAX_BUFFERED_BYTES: positiveInt(16 * 1024 * 1024).describe('Wire bytes of unanswered adapter messages over all streams before every stream stops reading'),
     GATEWAY_MAX_BUFFERED_MESSAGES: positiveInt(8192).describe('Unanswered adapter messages over all streams before every stream stops reading'),
+    // ---- inbound applier (docs/applier.md) ----
+    APPLY_BATCH_SIZE: positiveInt(200).describe('Most updates per apply_batch call to Odoo'),
+    APPLY_LINGER_MS: z.coerce.number().int().nonnegative().default(20).describe('How long the first waiting update waits for more before a smaller batch goes (ms)'),
+    APPLY_PREFETCH: positiveInt(1000).describe('Unacked logistics.updates deliveries the applier holds (batches forming, in flight, waiting for a retry); at least APPLY_BATCH_SIZE'),
+    APPLY_MAX_ATTEMPTS: positiveInt(8).describe('Times an update Odoo answers "retry" is sent before it is dead-lettered'),
   })
   .superRefine((env, ctx) => {
     if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
@@ -72,6 +77,9 @@ export const envSchema = z
     }
     if (env.GRPC_TLS_CLIENT_CA_FILE && !env.GRPC_TLS_CERT_FILE) {
       ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_CLIENT_CA_FILE'], message: 'mutual TLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE' });
+    }
+    if (env.APPLY_PREFETCH < env.APPLY_BATCH_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['APPLY_PREFETCH'], message: `must be at least APPLY_BATCH_SIZE (${env.APPLY_BATCH_SIZE}), or batches never fill` });
     }
     if (Boolean(env.AMQP_CERT_FILE) !== Boolean(env.AMQP_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['AMQP_KEY_FILE'], message: 'AMQP_CERT_FILE and AMQP_KEY_FILE go together' });
@@ -88,6 +96,7 @@ export interface Config {
   http: { listen: string };
   log: { level: Env['LOG_LEVEL'] };
   relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
+  apply: { batchSize: number; lingerMs: number; prefetch: number; maxAttempts: number };
 }
 
 export function toConfig(env: Env): Config {
@@ -115,5 +124,6 @@ export function toConfig(env: Env): Config {
       maxInFlight: env.RELAY_MAX_IN_FLIGHT,
       leaseSeconds: env.RELAY_LEASE_SECONDS,
     },
+    apply: { batchSize: env.APPLY_BATCH_SIZE, lingerMs: env.APPLY_LINGER_MS, prefetch: env.APPLY_PREFETCH, maxAttempts: env.APPLY_MAX_ATTEMPTS },
   };
 }

@@ -19,3 +19,4 @@ export {
   type PickLine,
   type ProductLine,
 } from './updates';
+export { erpUpdateSchema, checkErpUpdate, type UpdateCheck } from './schema';

@@ -1,10 +1,19 @@
-import type { ConfirmChannel } from 'amqplib';
+import type { Channel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '../../telemetry';
 import type { ErpUpdate } from '../contract';
 import { Unavailable } from './errors';
 
 /** The updates queue the applier consumes. */
 export const UPDATES_QUEUE = 'logistics.updates';
+
+/**
+ * Declares an updates queue (`logistics.updates`, or a test's own name) idempotently: durable, quorum.
+ * The one declaration the gateway (publisher) and the inbound applier (consumer) share; its dead-letter
+ * queue `logistics.updates.dead` is declared the same way.
+ */
+export async function declareUpdatesQueue(ch: Pick<Channel, 'assertQueue'>, queue: string = UPDATES_QUEUE): Promise<void> {
+  await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+}
 
 /** Where channels come from: the Broker's recovering connection (`broker.model`), which waits while down. */
 export interface ConfirmChannelSource {
@@ -124,7 +133,7 @@ export class UpdatePublisher {
           this.pending.clear();
           for (const f of failures) f(new Unavailable('the broker connection was lost before the update was confirmed'));
         });
-        await ch.assertQueue(this.opts.queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await declareUpdatesQueue(ch, this.opts.queue);
         this.channel = ch;
         return ch;
       } catch (err) {

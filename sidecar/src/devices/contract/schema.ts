@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { hasValidCheckDigit } from '../relevance/gs1';
+import { FAMILIES } from './families';
+import type { ErpPayloads, ErpUpdate, ErpUpdateType } from './updates';
+
+/**
+ * The zod schema of one ERP update as it travels as JSON (the body of a `logistics.updates` message,
+ * one element of Odoo's `apply_batch`). It is typed against the contract's TypeScript types
+ * (`ErpPayloads`, `ErpUpdate`), so the two cannot drift apart; the gateway produces exactly this shape
+ * and the inbound applier validates every message body with it before anything reaches Odoo.
+ *
+ * It checks structure and the rules the gateway enforces on the way in (key charset, SSCC check digit,
+ * positive quantities); whether a picking or product exists is Odoo's answer (`rejected`).
+ */
+
+const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
+const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
+
+const odooId = z.number().int().positive();
+const refText = z.string().min(1, 'must not be empty').max(200);
+const finite = z.number().refine(Number.isFinite, 'must be finite');
+const positive = finite.refine((n) => n > 0, 'must be > 0');
+const sscc = z
+  .string()
+  .regex(/^\d{18}$/, 'SSCC must be 18 digits')
+  .refine(hasValidCheckDigit, 'SSCC check digit is wrong');
+
+const pickingRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ name: refText })], 'expected {"id"} or {"name"}');
+const productRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ barcode: refText }), z.strictObject({ default_code: refText })], 'expected {"id"}, {"barcode"} or {"default_code"}');
+const locationRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ barcode: refText }), z.strictObject({ name: refText })], 'expected {"id"}, {"barcode"} or {"name"}');
+const lot = z.string().min(1).max(100);
+const lines = <T extends z.ZodType>(line: T) => z.array(line).min(1, 'required: at least one line').max(1000);
+const productLine = z.object({ product: productRef, quantity: positive, lot: lot.optional() });
+
+const PAYLOADS: { [T in ErpUpdateType]: z.ZodType<ErpPayloads[T]> } = {
+  'device.status': z.object({
+    status: z.enum(['online', 'offline', 'error']),
+    family: z.enum(FAMILIES).optional(),
+    warehouse: z.string().max(50).optional(),
+    error: z.string().max(1000).optional(),
+  }),
+  'pick.confirmed': z.object({ picking: pickingRef, lines: lines(z.object({ product: productRef, quantity: positive, lot: lot.optional(), location: locationRef.optional() })) }),
+  'pack.completed': z.object({ picking: pickingRef, sscc, weight_kg: positive.optional(), lines: lines(z.object({ product: productRef, quantity: positive })).optional() }),
+  'shipment.labelled': z.object({ picking: pickingRef, carrier: refText, tracking_number: refText, sscc: sscc.optional() }),
+  'parcel.sorted': z.object({ sscc, picking: pickingRef.optional(), chute: refText, lane: z.string().max(100).optional() }),
+  'shipment.dispatched': z.object({ picking: pickingRef, backorder: z.enum(['create', 'cancel']).optional(), lines: lines(productLine).optional() }),
+  'receipt.counted': z.object({ picking: pickingRef, lines: lines(productLine) }),
+  'task.failed': z.object({ picking: pickingRef.optional(), reason: z.string().min(1, 'required').max(1000), code: z.string().max(100).optional() }),
+  'inventory.counted': z.object({ product: productRef, location: locationRef, quantity: finite.refine((n) => n >= 0, 'must be >= 0'), lot: lot.optional() }),
+};
+
+const envelope = {
+  idempotency_key: z.string().regex(KEY_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/-]'),
+  adapter_id: z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]'),
+  device_id: z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]'),
+  correlation_id: z.string().max(200).nullable(),
+  event_time: z.iso.datetime({ offset: true, message: 'required: ISO 8601 date-time' }),
+};
+
+const variant = <T extends ErpUpdateType>(type: T) => z.object({ ...envelope, type: z.literal(type), payload: PAYLOADS[type] });
+
+/** One ERP update; `type` selects the payload schema. */
+export const erpUpdateSchema: z.ZodType<ErpUpdate> = z.discriminatedUnion(
+  'type',
+  [
+    variant('device.status'),
+    variant('pick.confirmed'),
+    variant('pack.completed'),
+    variant('shipment.labelled'),
+    variant('parcel.sorted'),
+    variant('shipment.dispatched'),
+    variant('receipt.counted'),
+    variant('task.failed'),
+    variant('inventory.counted'),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? `unknown update type; expected one of device.status, pick.confirmed, pack.completed, shipment.labelled, parcel.sorted, shipment.dispatched, receipt.counted, task.failed, inventory.counted` : undefined) },
+);
+
+export type UpdateCheck = { ok: true; update: ErpUpdate } | { ok: false; path: string; message: string };
+
+/** Validates an update body (already JSON-parsed); on failure names the first bad field ("payload.lines[0].quantity"). */
+export function checkErpUpdate(raw: unknown): UpdateCheck {
+  const r = erpUpdateSchema.safeParse(raw);
+  if (r.success) return { ok: true, update: r.data };
+  const issue = r.error.issues[0];
+  let path = '';
+  for (const p of issue?.path ?? []) path += typeof p === 'number' ? `[${p}]` : path ? `.${String(p)}` : String(p);
+  return { ok: false, path, message: issue?.message ?? 'invalid' };
+}

@@ -1,0 +1,25 @@
+/**
+ * The inbound applier (DESIGN.md flow 2 step 4; docs/applier.md): `logistics.updates` → batches →
+ * `logistics.bridge.update.apply_batch`, each delivery settled by its own result, permanent failures in
+ * `logistics.updates.dead`.
+ */
+export { Applier, UPDATES_DEAD_QUEUE, UPDATE_MODEL, DEAD_HEADERS, type ApplierOptions, type ApplyTarget, type ConnectSource } from './applier';
+export { ApplierMetrics } from './metrics';
+export {
+  decodeUpdate,
+  parseApplyResults,
+  outcomeOf,
+  classifyBatchFailure,
+  batchRetryDelay,
+  nextFlush,
+  takeBatch,
+  ApplyProtocolError,
+  DEFAULT_RETRY,
+  type ApplyResult,
+  type BatchFailure,
+  type BatchTiming,
+  type DeadStage,
+  type Decoded,
+  type Outcome,
+  type RetryPolicy,
+} from './policy';
