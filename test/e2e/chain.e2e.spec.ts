@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { connect, type AdapterClient } from '../../adapters/sdk';
-import { OdooClient } from '../../sidecar/src/odoo';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
@@ -11,33 +10,26 @@ import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../supp
 /**
  * The whole chain with the real sidecar process: business changes in Odoo reach a consumer of
  * `logistics.events`, and a device's update travels adapter SDK → gRPC gateway → `logistics.updates` →
- * the addon's apply API, whose effect in Odoo is published back as an event.
+ * the sidecar's applier → the addon's apply API, whose effect in Odoo is published back as an event.
  */
 const TOKEN = 'e2e-token-0123456789';
 const ADAPTER = 'e2e-scanners';
-
-interface ApplyResult {
-  idempotency_key: string;
-  status: string;
-  reason?: string;
-}
 
 describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
   this.timeout(180_000);
   let sidecar: SidecarProcess;
   let fx: OdooFixtures;
-  let service: OdooClient;
   let conn: ChannelModel;
   let ch: Channel;
   let adapter: AdapterClient | undefined;
   let grpcAddress = '';
+  let httpPort = 0;
   const events: ConsumeMessage[] = [];
 
   before(async () => {
     const t = odooTarget();
     fx = await OdooFixtures.connect({ url: t.url, db: t.db, login: t.admin.login, password: t.admin.secret });
-    service = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
-    const httpPort = await freePort();
+    httpPort = await freePort();
     grpcAddress = `127.0.0.1:${await freePort()}`;
     conn = await amqp.connect(AMQP_URL);
     ch = await conn.createChannel();
@@ -66,7 +58,6 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
       await sidecar.exited;
     }
     await conn?.close().catch(() => undefined);
-    service?.close();
   });
 
   async function waitForEvent(pred: (m: ConsumeMessage) => boolean, what: string, timeoutMs = 30_000): Promise<ConsumeMessage> {
@@ -79,16 +70,21 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     }
   }
 
-  /** The next update the gateway made durable, as the applier will receive it. */
-  async function nextUpdate(timeoutMs = 20_000): Promise<{ body: Record<string, unknown>; msg: ConsumeMessage }> {
+  /** The sidecar's /metrics value of a series with these labels (0 when absent). */
+  async function metric(name: string, labels: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  /** Waits until the sidecar's applier has put the update with `key` into Odoo's inbox; returns its row. */
+  async function applied(key: string, timeoutMs = 30_000): Promise<{ state: string; reason: string | false }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const msg = await ch.get('logistics.updates', { noAck: false });
-      if (msg) {
-        ch.ack(msg);
-        return { body: JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>, msg: msg as unknown as ConsumeMessage };
-      }
-      if (Date.now() > deadline) throw new Error('no update on logistics.updates');
+      const rows = await fx.searchRead<{ state: string; reason: string | false }>('logistics.bridge.update', [['idempotency_key', '=', key]], ['state', 'reason']);
+      if (rows.length > 1) assert.fail(`${rows.length} inbox rows for ${key}`);
+      if (rows[0]) return rows[0];
+      if (Date.now() > deadline) throw new Error(`update ${key} not applied within ${timeoutMs} ms\n${sidecar.output().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -131,23 +127,30 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
       correlationId: so.name,
     });
     await adapter.flush(20_000).catch((err: unknown) => assert.fail(`not acknowledged: ${String(err)}; rejects: ${rejects.join('; ')}`));
-    const pick = await nextUpdate();
-    assert.equal(pick.body.type, 'pick.confirmed');
-    assert.equal(pick.body.idempotency_key, `e2e:${picking.name}:pick`);
-    assert.equal(pick.msg.properties.messageId, `e2e:${picking.name}:pick`);
+    // The sidecar's own applier takes it from logistics.updates into Odoo.
+    const pick = await applied(`e2e:${picking.name}:pick`);
+    assert.equal(pick.state, 'applied', JSON.stringify(pick));
 
-    const first = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[pick.body]])) as ApplyResult[];
-    assert.equal(first[0]?.status, 'applied', JSON.stringify(first));
-    const again = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[pick.body]])) as ApplyResult[];
-    assert.equal(again[0]?.status, 'duplicate', 'a replayed update must not change Odoo twice');
+    // The same update again (an adapter replay after a reconnect): Odoo answers duplicate, nothing changes.
+    const duplicatesBefore = await metric('logistics_bridge_applier_updates_total', 'outcome="duplicate"');
+    await adapter.sendUpdate('scanner-7', 'pick.confirmed', { picking: { name: picking.name }, lines: [{ product: { barcode: '4006381333948' }, quantity: 3 }] }, {
+      idempotencyKey: `e2e:${picking.name}:pick`,
+      correlationId: so.name,
+    });
+    await adapter.flush(20_000).catch((err: unknown) => assert.fail(`not acknowledged: ${String(err)}; rejects: ${rejects.join('; ')}`));
+    const deadline = Date.now() + 30_000;
+    while ((await metric('logistics_bridge_applier_updates_total', 'outcome="duplicate"')) <= duplicatesBefore) {
+      if (Date.now() > deadline) assert.fail(`the replayed update was not answered duplicate\n${sidecar.output().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await applied(`e2e:${picking.name}:pick`)).state, 'applied', 'a replayed update must not change Odoo twice');
     const moves = await fx.searchRead<{ quantity: number; picked: boolean }>('stock.move', [['picking_id', '=', pickingId]], ['quantity', 'picked']);
     assert.deepEqual(moves.map((m) => [m.quantity, m.picked]), [[3, true]]);
 
     await adapter.sendUpdate('scanner-7', 'shipment.dispatched', { picking: { name: picking.name } }, { idempotencyKey: `e2e:${picking.name}:dispatch`, correlationId: so.name });
     await adapter.flush(20_000).catch((err: unknown) => assert.fail(`not acknowledged: ${String(err)}; rejects: ${rejects.join('; ')}`));
-    const dispatch = await nextUpdate();
-    const applied = (await service.executeKw('logistics.bridge.update', 'apply_batch', [[dispatch.body]])) as ApplyResult[];
-    assert.equal(applied[0]?.status, 'applied', JSON.stringify(applied));
+    const dispatched = await applied(`e2e:${picking.name}:dispatch`);
+    assert.equal(dispatched.state, 'applied', JSON.stringify(dispatched));
     assert.equal(await fx.pickingState(pickingId), 'done');
     await waitForEvent((m) => m.properties.type === 'stock.picking.done' && m.properties.headers?.['x-aggregate-key'] === `stock.picking:${pickingId}`, 'stock.picking.done');
   });
