@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   ingest: () => import('./ingest'),
   relay: () => import('./relay'),
   claim: () => import('./claim'),
+  apply: () => import('./apply'),
 };
 
 async function run(): Promise<void> {
