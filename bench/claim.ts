@@ -7,14 +7,17 @@ import { locateOdoo, startOdoo } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
 
 /**
- * `npm run bench -- claim [--events 50000] [--rounds 5] [--orders 12]` (issue 3's benchmark), on a
+ * `npm run bench -- claim [--events 50000] [--rounds 5] [--orders 40]` (issue 3's benchmark), on a
  * private Odoo 18 with the addon:
  * 1. relay_claim + relay_ack over JSON-RPC for batches of 500 and 2000 out of a backlog of `events`
  *    rows (median of `rounds`), and the relay's way: one relay_claim that acks 2000 and claims 2000;
- * 2. emit overhead: confirm a sale order and validate its picking through XML-RPC, alternately with
- *    the addon's events enabled and disabled (`orders` times each); `emit_overhead_ms` is the difference
- *    of the medians of the time Odoo itself spent on those requests (SQL + Python, from its log), the
- *    wall-clock difference is printed too; plus the cost of the outbox INSERT alone in PostgreSQL.
+ * 2. emit overhead: confirm a sale order and validate its picking through XML-RPC, in `orders` pairs
+ *    of one flow with the addon's events enabled and one without, the order inside a pair alternating
+ *    (ABBA: a drift of the machine's load cancels out); `emit_overhead_ms` is the median of the paired
+ *    differences of the time Odoo itself spent on those requests (SQL + Python, from its log), with a
+ *    trimmed mean and the half-width of the differences' interquartile range / sqrt(pairs) as its
+ *    resolution; the wall-clock difference is printed too. Plus the cost of the outbox INSERT alone in
+ *    PostgreSQL (`emit_insert_ms`), times the events one flow emits (`emit_expected_ms`).
  * The last line is JSON.
  */
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -23,9 +26,23 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
+/** Quantile by linear interpolation. */
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return (s[lo] as number) + ((s[Math.min(lo + 1, s.length - 1)] as number) - (s[lo] as number)) * (pos - lo);
+};
+/** Mean of the values between the 20th and 80th percentiles. */
+const trimmedMean = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const cut = Math.floor(s.length * 0.2);
+  const kept = s.slice(cut, s.length - cut);
+  return kept.reduce((a, b) => a + b, 0) / kept.length;
+};
 
 export async function main(argv: string[]): Promise<void> {
-  const opt = { events: 50_000, rounds: 5, orders: 12 };
+  const opt = { events: 50_000, rounds: 5, orders: 40 };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i]?.replace(/^--/, '') as keyof typeof opt;
     if (!(k in opt)) throw new Error(`unknown argument ${argv[i]}`);
@@ -105,20 +122,37 @@ export async function main(argv: string[]): Promise<void> {
     const customer = await fx.partner('Bench customer');
     const timings: Record<'on' | 'off', number[]> = { on: [], off: [] };
     const server: Record<'on' | 'off', number[]> = { on: [], off: [] };
-    for (let i = 0; i < opt.orders * 2 + 2; i++) {
-      const mode = i % 2 ? 'on' : 'off';
+    const pairServer: number[] = [];
+    const pairWall: number[] = [];
+    const eventsBefore = Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM logistics_bridge_event')).rows[0]?.n);
+    const flow = async (mode: 'on' | 'off'): Promise<{ wall: number; server: number }> => {
+      // Writing a parameter clears Odoo's caches and the next requests pay for reloading them: every
+      // flow follows a change (write the other value first), so both modes pay alike.
+      await fx.call('ir.config_parameter', 'set_param', ['logistics_bridge.events_enabled', mode === 'on' ? 'False' : 'True']);
       await fx.call('ir.config_parameter', 'set_param', ['logistics_bridge.events_enabled', mode === 'on' ? 'True' : 'False']);
       const offset = logSize();
       const t0 = performance.now();
       const so = await fx.saleOrder(customer, [{ productId: product, quantity: 1 }]);
       for (const picking of so.pickingIds) await fx.validatePicking(picking);
-      const ms = performance.now() - t0;
+      const wall = performance.now() - t0;
       await new Promise((r) => setTimeout(r, 50)); // the log line follows the response
-      if (i >= 2) {
-        // the first pair warms the caches
-        timings[mode].push(ms);
-        server[mode].push(serverSeconds(offset));
+      return { wall, server: serverSeconds(offset) };
+    };
+    await flow('off'); // the first pair warms the caches
+    await flow('on');
+    const eventsPerFlow = Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM logistics_bridge_event')).rows[0]?.n) - eventsBefore;
+    for (let k = 0; k < opt.orders; k++) {
+      const order: Array<'on' | 'off'> = k % 2 ? ['on', 'off'] : ['off', 'on'];
+      const got: Partial<Record<'on' | 'off', { wall: number; server: number }>> = {};
+      for (const mode of order) {
+        const r = await flow(mode);
+        got[mode] = r;
+        timings[mode].push(r.wall);
+        server[mode].push(r.server);
       }
+      pairServer.push((got.on?.server ?? NaN) - (got.off?.server ?? NaN));
+      say(`   pair ${k + 1} (${order.join(', ')}): inside Odoo ${got.on?.server.toFixed(1)} ms with events, ${got.off?.server.toFixed(1)} ms without`);
+      pairWall.push((got.on?.wall ?? NaN) - (got.off?.wall ?? NaN));
     }
     await fx.call('ir.config_parameter', 'set_param', ['logistics_bridge.events_enabled', 'True']);
     const on = median(timings.on);
@@ -127,14 +161,24 @@ export async function main(argv: string[]): Promise<void> {
     const serverOn = median(server.on);
     const serverOff = median(server.off);
     say(`the same measured inside Odoo (SQL + Python of those requests): ${serverOn.toFixed(1)} ms with events, ${serverOff.toFixed(1)} ms without`);
-    say(`outbox INSERT inside a transaction: median ${median(insertTimes).toFixed(3)} ms`);
+    const overhead = median(pairServer);
+    const resolution = (quantile(pairServer, 0.75) - quantile(pairServer, 0.25)) / 2 / Math.sqrt(pairServer.length);
+    say(
+      `emit overhead per flow (${eventsPerFlow} events), paired differences inside Odoo over ${opt.orders} ABBA pairs: median ${overhead.toFixed(1)} ms, trimmed mean ${trimmedMean(pairServer).toFixed(1)} ms, ±${resolution.toFixed(1)} ms (IQR/2/sqrt(n)); wall clock: median ${median(pairWall).toFixed(1)} ms`,
+    );
+    say(`outbox INSERT inside a transaction: median ${median(insertTimes).toFixed(3)} ms per event, ${(eventsPerFlow * median(insertTimes)).toFixed(2)} ms for the ${eventsPerFlow} events of one flow`);
     say(
       JSON.stringify({
         claim_ack_500_ms: Number((results[500] ?? NaN).toFixed(1)),
         claim_ack_2000_ms: Number((results[2000] ?? NaN).toFixed(1)),
         claim_with_ack_2000_ms: Number(combinedMs.toFixed(1)),
-        emit_overhead_ms: Number((serverOn - serverOff).toFixed(1)),
-        emit_overhead_wall_ms: Number((on - off).toFixed(1)),
+        emit_overhead_ms: Number(overhead.toFixed(1)),
+        emit_overhead_wall_ms: Number(median(pairWall).toFixed(1)),
+        emit_overhead_trimmed_mean_ms: Number(trimmedMean(pairServer).toFixed(1)),
+        emit_overhead_resolution_ms: Number(resolution.toFixed(1)),
+        emit_events_per_flow: eventsPerFlow,
+        emit_expected_ms: Number((eventsPerFlow * median(insertTimes)).toFixed(2)),
+        emit_pairs: opt.orders,
         flow_with_events_ms: Number(on.toFixed(1)),
         flow_without_events_ms: Number(off.toFixed(1)),
         emit_insert_ms: Number(median(insertTimes).toFixed(3)),
