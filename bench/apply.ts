@@ -7,7 +7,7 @@ import { publishUpdates, startApplier, until } from '../test/support/applier';
 import { locateOdoo, startOdoo } from '../test/support/odoo';
 
 /**
- * `npm run bench -- apply [--updates 6000] [--baseline 400] [--pickings 40] [--batch 200] [--linger 20]`
+ * `npm run bench -- apply [--updates 6000] [--baseline 400] [--pickings 120] [--batch 200] [--linger 20] [--concurrency 2 | 1,2,4]`
  * (DESIGN.md budget: apply into Odoo ≥ 1,000 updates/s, ≥ 10× one JSON-RPC call per update), on a
  * private Odoo 18 with the addon:
  * 1. baseline: `baseline` updates applied with one `apply_batch([update])` JSON-RPC call each, one after
@@ -16,7 +16,9 @@ import { locateOdoo, startOdoo } from '../test/support/odoo';
  *    (device.status heartbeats of 50 devices, pick.confirmed and parcel.sorted on `pickings` real
  *    pickings from confirmed sale orders, a few task.failed), timed from the applier's start until every
  *    one is acked.
- * Same mix in both phases, distinct idempotency keys. The last line is JSON.
+ * Same mix in both phases, distinct idempotency keys. With several `--concurrency` values the applier
+ * phase runs once per value (fresh keys each time); the JSON's `apply_updates_per_s` is the first one's.
+ * The last line is JSON.
  */
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -29,9 +31,14 @@ function ssccFor(serial: number): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const opt = { updates: 6000, baseline: 400, pickings: 40, batch: 200, linger: 20 };
+  const opt = { updates: 6000, baseline: 400, pickings: 120, batch: 200, linger: 20 };
+  let concurrencies = [2];
   for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i]?.replace(/^--/, '') as keyof typeof opt;
+    const k = argv[i]?.replace(/^--/, '') as keyof typeof opt | 'concurrency';
+    if (k === 'concurrency') {
+      concurrencies = String(argv[i + 1]).split(',').map(Number);
+      continue;
+    }
     if (!(k in opt)) throw new Error(`unknown argument ${argv[i]}`);
     opt[k] = Number(argv[i + 1]);
   }
@@ -74,36 +81,43 @@ export async function main(argv: string[]): Promise<void> {
     say(`one JSON-RPC call per update: ${opt.baseline} updates in ${baselineS.toFixed(2)} s = ${oneCall.toFixed(0)} updates/s`);
 
     // 2. The applier, from a pre-filled queue.
-    const queue = `${prefix}logistics.updates`;
-    await ch.deleteQueue(queue).catch(() => undefined);
-    await publishUpdates(ch, queue, Array.from({ length: opt.updates }, (_, i) => make('applier', i)));
-    say(`queue ${queue} pre-filled with ${(await ch.checkQueue(queue)).messageCount} updates`);
-    const t1 = performance.now();
-    const running = await startApplier(target, prefix, { batchSize: opt.batch, lingerMs: opt.linger, prefetch: Math.max(1000, opt.batch * 3) });
-    const settled = async () => (await running.metrics.updates.get()).values.filter((v) => v.labels.outcome !== 'retried').reduce((n, v) => n + v.value, 0);
-    await until('every update settled', async () => (await settled()) >= opt.updates, 600_000, 20);
-    const applierS = (performance.now() - t1) / 1000;
-    const counts = Object.fromEntries((await running.metrics.updates.get()).values.map((v) => [String(v.labels.outcome), v.value]));
-    const batches = (await running.metrics.batchSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
-    const latency = await running.metrics.applyLatency.get();
-    const sum = latency.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-    await running.stop();
-    await ch.deleteQueue(queue).catch(() => undefined);
-    await ch.deleteQueue(`${prefix}logistics.updates.dead`).catch(() => undefined);
-    const rate = opt.updates / applierS;
-    say(`applier: ${opt.updates} updates in ${applierS.toFixed(2)} s = ${rate.toFixed(0)} updates/s (${batches} apply_batch calls, mean ${(sum / Math.max(1, batches) * 1000).toFixed(0)} ms each); outcomes ${JSON.stringify(counts)}`);
-    say(`ratio ${(rate / oneCall).toFixed(1)}× (budget ≥ 1,000 updates/s and ≥ 10×)`);
+    const runs: Array<{ concurrency: number; rate: number; batches: number; meanMs: number; counts: Record<string, number> }> = [];
+    for (const [round, concurrency] of concurrencies.entries()) {
+      const queue = `${prefix}logistics.updates`;
+      await ch.deleteQueue(queue).catch(() => undefined);
+      await publishUpdates(ch, queue, Array.from({ length: opt.updates }, (_, i) => make(`applier${round}`, i)));
+      say(`queue ${queue} pre-filled with ${(await ch.checkQueue(queue)).messageCount} updates`);
+      const t1 = performance.now();
+      const running = await startApplier(target, prefix, { batchSize: opt.batch, lingerMs: opt.linger, prefetch: Math.max(1000, opt.batch * 3 * concurrency), concurrency });
+      const settled = async () => (await running.metrics.updates.get()).values.filter((v) => v.labels.outcome !== 'retried').reduce((n, v) => n + v.value, 0);
+      await until('every update settled', async () => (await settled()) >= opt.updates, 600_000, 20);
+      const applierS = (performance.now() - t1) / 1000;
+      const counts = Object.fromEntries((await running.metrics.updates.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+      const batches = (await running.metrics.batchSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+      const sum = (await running.metrics.applyLatency.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+      await running.stop();
+      await ch.deleteQueue(queue).catch(() => undefined);
+      await ch.deleteQueue(`${prefix}logistics.updates.dead`).catch(() => undefined);
+      const rate = opt.updates / applierS;
+      const meanMs = (sum / Math.max(1, batches)) * 1000;
+      runs.push({ concurrency, rate, batches, meanMs, counts });
+      say(`applier (concurrency ${concurrency}): ${opt.updates} updates in ${applierS.toFixed(2)} s = ${rate.toFixed(0)} updates/s (${batches} apply_batch calls, mean ${meanMs.toFixed(0)} ms each); outcomes ${JSON.stringify(counts)}; ${(rate / oneCall).toFixed(1)}× one call per update`);
+    }
+    const first = runs[0] as (typeof runs)[number];
+    say(`budget: ≥ 1,000 updates/s and ≥ 10× one call per update`);
     say(
       JSON.stringify({
-        apply_updates_per_s: Math.round(rate),
+        apply_updates_per_s: Math.round(first.rate),
         one_call_per_update_per_s: Math.round(oneCall),
-        ratio: Number((rate / oneCall).toFixed(1)),
+        ratio: Number((first.rate / oneCall).toFixed(1)),
         updates: opt.updates,
         batch_size: opt.batch,
         linger_ms: opt.linger,
-        apply_batch_calls: batches,
-        mean_apply_batch_ms: Math.round((sum / Math.max(1, batches)) * 1000),
-        outcomes: counts,
+        concurrency: first.concurrency,
+        apply_batch_calls: first.batches,
+        mean_apply_batch_ms: Math.round(first.meanMs),
+        outcomes: first.counts,
+        by_concurrency: Object.fromEntries(runs.map((r) => [r.concurrency, Math.round(r.rate)])),
       }),
     );
   } finally {

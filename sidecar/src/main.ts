@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     batchSize: config.apply.batchSize,
     lingerMs: config.apply.lingerMs,
     prefetch: config.apply.prefetch,
+    concurrency: config.apply.concurrency,
     retry: { ...DEFAULT_RETRY, maxAttempts: config.apply.maxAttempts },
     log: log.child({ module: 'applier' }),
     metrics: new ApplierMetrics(registry),

@@ -26,7 +26,7 @@ export const silentLog = (): Logger => createLogger('error', new Writable({ writ
 export async function startApplier(
   target: { url: string; db: string; service: { login: string; secret: string } },
   prefix: string,
-  opts: Partial<Pick<ApplierOptions, 'batchSize' | 'lingerMs' | 'prefetch' | 'retry' | 'batchRetryDelay'>> & { log?: Logger } = {},
+  opts: Partial<Pick<ApplierOptions, 'batchSize' | 'lingerMs' | 'prefetch' | 'concurrency' | 'retry' | 'batchRetryDelay'>> & { log?: Logger } = {},
 ): Promise<RunningApplier> {
   const log = opts.log ?? silentLog();
   const registry = new Registry();
@@ -41,6 +41,7 @@ export async function startApplier(
     batchSize: opts.batchSize ?? 200,
     lingerMs: opts.lingerMs ?? 20,
     prefetch: opts.prefetch ?? 1000,
+    concurrency: opts.concurrency ?? 2,
     retry: opts.retry,
     batchRetryDelay: opts.batchRetryDelay,
     log,

@@ -66,6 +66,7 @@ export const envSchema = z
     APPLY_BATCH_SIZE: positiveInt(200).describe('Most updates per apply_batch call to Odoo'),
     APPLY_LINGER_MS: z.coerce.number().int().nonnegative().default(20).describe('How long the first waiting update waits for more before a smaller batch goes (ms)'),
     APPLY_PREFETCH: positiveInt(1000).describe('Unacked logistics.updates deliveries the applier holds (batches forming, in flight, waiting for a retry); at least APPLY_BATCH_SIZE'),
+    APPLY_CONCURRENCY: positiveInt(2).describe('apply_batch calls in flight at once (batches never share a picking, device or SSCC, so their order holds)'),
     APPLY_MAX_ATTEMPTS: positiveInt(8).describe('Times an update Odoo answers "retry" is sent before it is dead-lettered'),
   })
   .superRefine((env, ctx) => {
@@ -96,7 +97,7 @@ export interface Config {
   http: { listen: string };
   log: { level: Env['LOG_LEVEL'] };
   relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
-  apply: { batchSize: number; lingerMs: number; prefetch: number; maxAttempts: number };
+  apply: { batchSize: number; lingerMs: number; prefetch: number; concurrency: number; maxAttempts: number };
 }
 
 export function toConfig(env: Env): Config {
@@ -124,6 +125,6 @@ export function toConfig(env: Env): Config {
       maxInFlight: env.RELAY_MAX_IN_FLIGHT,
       leaseSeconds: env.RELAY_LEASE_SECONDS,
     },
-    apply: { batchSize: env.APPLY_BATCH_SIZE, lingerMs: env.APPLY_LINGER_MS, prefetch: env.APPLY_PREFETCH, maxAttempts: env.APPLY_MAX_ATTEMPTS },
+    apply: { batchSize: env.APPLY_BATCH_SIZE, lingerMs: env.APPLY_LINGER_MS, prefetch: env.APPLY_PREFETCH, concurrency: env.APPLY_CONCURRENCY, maxAttempts: env.APPLY_MAX_ATTEMPTS },
   };
 }

@@ -12,10 +12,11 @@ import {
   classifyBatchFailure,
   decodeUpdate,
   DEFAULT_RETRY,
-  nextFlush,
+  orderKey,
   outcomeOf,
   parseApplyResults,
-  takeBatch,
+  planBatch,
+  withoutBatch,
   type ApplyResult,
   type BatchFailure,
   type DeadStage,
@@ -55,6 +56,11 @@ export interface ApplierOptions {
   lingerMs: number;
   /** Unacked deliveries the broker hands this consumer (batches being formed, applied, retried). */
   prefetch: number;
+  /**
+   * apply_batch calls in flight at once (default 1). Batches in flight never share an order key
+   * (picking, device, SSCC, quant: `orderKey`), so updates of one aggregate stay in queue order.
+   */
+  concurrency?: number;
   retry?: RetryPolicy;
   log: Logger;
   metrics: ApplierMetrics;
@@ -89,9 +95,11 @@ const WHY_MESSAGE: Record<Extract<BatchFailure, { kind: 'wait' }>['why'], string
  * with the reason, then ack. A body that fails the contract schema is dead-lettered without reaching
  * Odoo. A batch that fails as a whole (Odoo down, auth) is sent again with backoff, nothing acked.
  *
- * One batch is in flight at a time: Odoo applies a batch in order, so the queue order per device holds
- * except around an update that waits for a retry. On abort: the consumer is cancelled, the batch in
- * flight is finished and settled, the channel closed (RabbitMQ requeues whatever was not settled).
+ * Order: Odoo applies a batch in order, batches in flight at once (`concurrency`) never share an order
+ * key (picking, device, SSCC, quant), and an update waiting for a retry holds back the later updates of
+ * its key, so updates of one aggregate are applied in queue order. On abort: the consumer is cancelled,
+ * the batches in flight are finished and settled, the channel closed (RabbitMQ requeues whatever was
+ * not settled).
  */
 export class Applier implements Service {
   readonly name = 'inbound-applier';
@@ -103,6 +111,10 @@ export class Applier implements Service {
   private attachedTo: ChannelModel | undefined;
   private pending: Held[] = [];
   private readonly settling = new Set<Promise<void>>();
+  /** Batches being applied, and the order keys they hold (counted: a key may be in one batch only, but split batches re-enter). */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly busy = new Map<string, number>();
+  private readonly keys = new WeakMap<Held, string>();
   private wake: () => void = () => undefined;
   /** The loop waits for a linger to end: an arrival only wakes it when it fills a batch. */
   private lingering = false;
@@ -137,11 +149,13 @@ export class Applier implements Service {
     signal.addEventListener('abort', onAbort, { once: true });
     log.info('applier started', { queue: this.queue, deadQueue: this.deadQueue, batchSize: this.opts.batchSize, lingerMs: this.opts.lingerMs, prefetch: this.opts.prefetch });
     try {
+      const timing = { size: this.opts.batchSize, lingerMs: this.opts.lingerMs };
+      const keyOf = (h: Held) => this.keyOf(h);
       while (!signal.aborted) {
-        const plan = nextFlush(this.pending, Date.now(), { size: this.opts.batchSize, lingerMs: this.opts.lingerMs });
+        const plan = this.inFlight.size < (this.opts.concurrency ?? 1) ? planBatch(this.pending, Date.now(), timing, new Set(this.busy.keys()), keyOf) : ({ kind: 'idle' } as const);
         if (plan.kind === 'now') {
-          const batch = takeBatch(this.pending, Date.now(), this.opts.batchSize);
-          await this.apply(batch, signal);
+          this.pending = withoutBatch(this.pending, plan.batch);
+          this.start(plan.batch, signal);
           continue;
         }
         this.lingering = plan.kind === 'wait' && plan.lingering;
@@ -155,6 +169,8 @@ export class Applier implements Service {
         this.wake = () => undefined;
         this.lingering = false;
       }
+      // Drain: the batches in flight are finished and settled.
+      await Promise.allSettled(this.inFlight);
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.stopped = true;
@@ -220,6 +236,34 @@ export class Applier implements Service {
     }
     this.pending.push({ msg, ch, update: decoded.update, readyAt: Date.now(), attempt: 0 });
     if (!this.lingering || this.pending.length >= this.opts.batchSize) this.wake();
+  }
+
+  private keyOf(h: Held): string {
+    let key = this.keys.get(h);
+    if (key === undefined) {
+      key = orderKey(h.update);
+      this.keys.set(h, key);
+    }
+    return key;
+  }
+
+  private start(batch: Held[], signal: AbortSignal): void {
+    const keys = batch.map((h) => this.keyOf(h));
+    for (const k of keys) this.busy.set(k, (this.busy.get(k) ?? 0) + 1);
+    const done: Promise<void> = this.apply(batch, signal)
+      .catch((err: unknown) => {
+        this.opts.log.error('applying a batch failed unexpectedly; its updates stay unacked until the channel closes', { error: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => {
+        for (const k of keys) {
+          const n = (this.busy.get(k) ?? 1) - 1;
+          if (n > 0) this.busy.set(k, n);
+          else this.busy.delete(k);
+        }
+        this.inFlight.delete(done);
+        this.wake();
+      });
+    this.inFlight.add(done);
   }
 
   private track(p: Promise<void>): void {

@@ -126,49 +126,63 @@ export interface BatchTiming {
 }
 
 /**
- * When the next batch goes: `now` when a full batch is ready, or the linger of the oldest ready update
- * elapsed; otherwise in how many ms (the linger deadline, or when no update is ready the next retry
- * becoming due; `lingering` tells which), or `idle` when nothing waits.
+ * The aggregate an update belongs to, for ordering: updates with the same key are applied in queue
+ * order (never in two batches at once, never past one waiting for a retry). A picking reference by id
+ * and one by name are different keys: adapters send one kind per picking.
  */
-export function nextFlush(
-  pending: ReadonlyArray<{ readyAt: number }>,
-  now: number,
-  timing: BatchTiming,
-): { kind: 'now' } | { kind: 'wait'; ms: number; lingering: boolean } | { kind: 'idle' } {
-  if (pending.length === 0) return { kind: 'idle' };
-  let ready = 0;
-  let oldestReady = Infinity;
-  let nextDue = Infinity;
-  for (const p of pending) {
-    if (p.readyAt <= now) {
-      ready++;
-      oldestReady = Math.min(oldestReady, p.readyAt);
-    } else {
-      nextDue = Math.min(nextDue, p.readyAt);
-    }
-  }
-  if (ready >= timing.size) return { kind: 'now' };
-  if (ready > 0) {
-    const lingerEnds = oldestReady + timing.lingerMs;
-    if (lingerEnds <= now) return { kind: 'now' };
-    return { kind: 'wait', ms: Math.max(1, lingerEnds - now), lingering: true };
-  }
-  return { kind: 'wait', ms: Math.max(1, nextDue - now), lingering: false };
+export function orderKey(update: ErpUpdate): string {
+  const payload = update.payload as { picking?: { id?: number; name?: string }; sscc?: string; product?: unknown; location?: unknown };
+  if (payload.picking) return payload.picking.id !== undefined ? `picking#${payload.picking.id}` : `picking:${payload.picking.name ?? ''}`;
+  if (update.type === 'parcel.sorted') return `sscc:${payload.sscc ?? ''}`;
+  if (update.type === 'inventory.counted') return `quant:${JSON.stringify(payload.product)}@${JSON.stringify(payload.location)}`;
+  return `device:${update.adapter_id}/${update.device_id}`;
 }
 
+export type FlushPlan<T> = { kind: 'now'; batch: T[] } | { kind: 'wait'; ms: number; lingering: boolean } | { kind: 'idle' };
+
 /**
- * Takes the next batch out of `pending` (which it shortens): up to `size` ready items, in arrival order,
- * the ones not ready stay. Arrival order is the queue order, so updates of one device keep their order
- * within and across batches unless one of them is waiting for a retry.
+ * The next batch, or how long to wait for it. Scans `pending` in arrival (queue) order and takes up to
+ * `size` updates that are ready and whose order key is neither `busy` (in a batch in flight) nor behind
+ * an earlier update of the same key that is not ready (waiting for a retry). The batch goes when full,
+ * or once the oldest taken update has lingered `lingerMs`; otherwise the answer says how long to wait
+ * (`lingering`: for the linger, else for the next retry to become due), or `idle` when only an in-flight
+ * batch or a new delivery can change anything.
  */
-export function takeBatch<T extends { readyAt: number }>(pending: T[], now: number, size: number): T[] {
+export function planBatch<T extends { readyAt: number }>(
+  pending: readonly T[],
+  now: number,
+  timing: BatchTiming,
+  busy: ReadonlySet<string>,
+  keyOf: (item: T) => string,
+): FlushPlan<T> {
+  const blocked = new Set(busy);
   const batch: T[] = [];
-  const rest: T[] = [];
+  let oldest = Infinity;
+  let nextDue = Infinity;
   for (const p of pending) {
-    if (batch.length < size && p.readyAt <= now) batch.push(p);
-    else rest.push(p);
+    if (batch.length >= timing.size) break;
+    const key = keyOf(p);
+    if (blocked.has(key)) continue;
+    if (p.readyAt > now) {
+      blocked.add(key);
+      nextDue = Math.min(nextDue, p.readyAt);
+      continue;
+    }
+    batch.push(p);
+    oldest = Math.min(oldest, p.readyAt);
   }
-  pending.length = 0;
-  pending.push(...rest);
-  return batch;
+  if (batch.length >= timing.size) return { kind: 'now', batch };
+  if (batch.length > 0) {
+    const lingerEnds = oldest + timing.lingerMs;
+    if (lingerEnds <= now) return { kind: 'now', batch };
+    return { kind: 'wait', ms: Math.max(1, lingerEnds - now), lingering: true };
+  }
+  if (nextDue < Infinity) return { kind: 'wait', ms: Math.max(1, nextDue - now), lingering: false };
+  return { kind: 'idle' };
+}
+
+/** `pending` without the items of `batch` (order kept). */
+export function withoutBatch<T>(pending: readonly T[], batch: readonly T[]): T[] {
+  const taken = new Set(batch);
+  return pending.filter((p) => !taken.has(p));
 }

@@ -5,10 +5,11 @@ import {
   batchRetryDelay,
   classifyBatchFailure,
   decodeUpdate,
-  nextFlush,
+  orderKey,
   outcomeOf,
   parseApplyResults,
-  takeBatch,
+  planBatch,
+  withoutBatch,
   type RetryPolicy,
 } from '../../../sidecar/src/inbound';
 import { OdooAccessError, OdooAuthError, OdooServerError, OdooTransportError, OdooUserError } from '../../../sidecar/src/odoo';
@@ -114,25 +115,46 @@ describe('inbound applier: Odoo answers', () => {
   });
 });
 
-describe('inbound applier: batching', () => {
+describe('inbound applier: batching and order', () => {
   const timing = { size: 3, lingerMs: 20 };
-  it('is idle with nothing, goes at once with a full batch, else after the linger', () => {
-    assert.deepEqual(nextFlush([], 1000, timing), { kind: 'idle' });
-    assert.deepEqual(nextFlush([{ readyAt: 1000 }, { readyAt: 1000 }, { readyAt: 1001 }], 1001, timing), { kind: 'now' });
-    assert.deepEqual(nextFlush([{ readyAt: 1000 }, { readyAt: 1005 }], 1005, timing), { kind: 'wait', ms: 15, lingering: true });
-    assert.deepEqual(nextFlush([{ readyAt: 1000 }], 1020, timing), { kind: 'now' });
+  type Item = { n: number; key: string; readyAt: number };
+  const item = (n: number, key = `k${n}`, readyAt = 1000): Item => ({ n, key, readyAt });
+  const plan = (pending: Item[], now: number, busy: string[] = [], t = timing) => planBatch(pending, now, t, new Set(busy), (i) => i.key);
+  const ns = (p: ReturnType<typeof plan>) => (p.kind === 'now' ? p.batch.map((i) => i.n) : p);
+
+  it('is idle with nothing, goes at once with a full batch, else after the linger of the oldest', () => {
+    assert.deepEqual(plan([], 1000), { kind: 'idle' });
+    assert.deepEqual(ns(plan([item(1), item(2), item(3, 'k3', 1001), item(4)], 1001)), [1, 2, 3]);
+    assert.deepEqual(plan([item(1), item(2, 'k2', 1005)], 1005), { kind: 'wait', ms: 15, lingering: true });
+    assert.deepEqual(ns(plan([item(1)], 1020)), [1]);
+    assert.deepEqual(ns(plan([item(1, 'a', 5)], 5, [], { size: 200, lingerMs: 0 })), [1], 'zero linger: a lone update goes at once');
   });
-  it('waits for the first retry to become due when nothing else is ready', () => {
-    assert.deepEqual(nextFlush([{ readyAt: 1500 }, { readyAt: 1200 }], 1000, timing), { kind: 'wait', ms: 200, lingering: false });
-    assert.deepEqual(nextFlush([{ readyAt: 1500 }, { readyAt: 990 }], 1000, timing), { kind: 'wait', ms: 10, lingering: true });
+
+  it('waits for the first retry to become due when nothing else can go', () => {
+    assert.deepEqual(plan([item(1, 'a', 1500), item(2, 'b', 1200)], 1000), { kind: 'wait', ms: 200, lingering: false });
   });
-  it('takes ready items in arrival order up to the size, and leaves the rest in order', () => {
-    const pending = [1, 2, 3, 4, 5].map((n) => ({ n, readyAt: n === 2 ? 9_999 : 0 }));
-    const batch = takeBatch(pending, 100, 3);
-    assert.deepEqual(batch.map((b) => b.n), [1, 3, 4]);
-    assert.deepEqual(pending.map((b) => b.n), [2, 5]);
+
+  it('never puts a key in two batches in flight, nor an update past an earlier one of its key waiting for a retry', () => {
+    const pending = [item(1, 'p1', 5000), item(2, 'p1'), item(3, 'p2'), item(4, 'p3'), item(5, 'p2'), item(6, 'p4')];
+    // p1 waits for a retry (so 2 waits behind it), p3 is in flight.
+    assert.deepEqual(ns(plan(pending, 1100, ['p3'])), [3, 5, 6]);
+    assert.deepEqual(plan([item(1, 'p3')], 1100, ['p3']), { kind: 'idle' }, 'only the batch in flight can unblock it');
   });
-  it('with zero linger, a lone update goes at once', () => {
-    assert.deepEqual(nextFlush([{ readyAt: 5 }], 5, { size: 200, lingerMs: 0 }), { kind: 'now' });
+
+  it('removes the batch and keeps the rest in queue order', () => {
+    const pending = [1, 2, 3, 4, 5].map((n) => item(n));
+    const p = plan(pending, 2000);
+    assert.ok(p.kind === 'now');
+    assert.deepEqual(withoutBatch(pending, p.batch).map((i) => i.n), [4, 5]);
+  });
+
+  it('orders by picking, then SSCC, quant, or device', () => {
+    const u = (type: string, payload: unknown) => ({ ...sorted, type, payload }) as ErpUpdate;
+    assert.equal(orderKey(u('pick.confirmed', { picking: { id: 4 }, lines: [] })), 'picking#4');
+    assert.equal(orderKey(u('parcel.sorted', { sscc: '376104250021234569', chute: 'C', picking: { name: 'WH/OUT/1' } })), 'picking:WH/OUT/1');
+    assert.equal(orderKey(u('parcel.sorted', { sscc: '376104250021234569', chute: 'C' })), 'sscc:376104250021234569');
+    assert.equal(orderKey(u('inventory.counted', { product: { id: 1 }, location: { id: 8 }, quantity: 1 })), 'quant:{"id":1}@{"id":8}');
+    assert.equal(orderKey(u('device.status', { status: 'online' })), 'device:sorter-a/sorter-1');
+    assert.equal(orderKey(u('task.failed', { reason: 'x' })), 'device:sorter-a/sorter-1');
   });
 });
