@@ -139,4 +139,27 @@ describe('inbound applier (odoo)', function () {
     const failures = (await r.metrics.batchFailures.get()).values.reduce((n, v) => n + v.value, 0);
     assert.ok(failures > 0, 'the outage was seen (the crash hit while updates flowed)');
   });
+
+  it('drains on abort: the batches in flight are applied and acked, the rest goes back to the queue unapplied', async () => {
+    const prefix = `test.applier.drain.${run}.`;
+    queues.push(`${prefix}logistics.updates`, `${prefix}logistics.updates.dead`);
+    const keys = Array.from({ length: 1000 }, (_, i) => `applier-${run}:drain:${i}`);
+    await publishUpdates(ch, `${prefix}logistics.updates`, keys.map((key, i) => update(key, 'device.status', { status: 'online' }, { device_id: `drain-dev-${i % 40}` })));
+    running = await startApplier(odooTarget(), prefix, { batchSize: 50, lingerMs: 5, concurrency: 2 });
+    const r = running;
+    await until('the first batches applied', async () => (await inbox(keys)).length > 0, 60_000, 20);
+    await r.stop();
+    running = undefined;
+    const applied = (await inbox(keys)).length;
+    const left = (await ch.checkQueue(r.queue)).messageCount;
+    assert.ok(applied < keys.length, 'stopped mid-stream');
+    assert.equal(applied + left, keys.length, 'every applied update was acked before the channel closed, every other one is back in the queue');
+
+    // A new applier finishes the rest: nothing applied twice, nothing lost.
+    running = await startApplier(odooTarget(), prefix, { batchSize: 200 });
+    const again = running;
+    await until('the rest applied', async () => (await ch.checkQueue(again.queue)).messageCount === 0 && (await inbox(keys)).length === keys.length, 120_000, 200);
+    const counts = Object.fromEntries((await again.metrics.updates.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+    assert.deepEqual(counts, { applied: left });
+  });
 });

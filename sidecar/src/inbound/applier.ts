@@ -97,9 +97,9 @@ const WHY_MESSAGE: Record<Extract<BatchFailure, { kind: 'wait' }>['why'], string
  *
  * Order: Odoo applies a batch in order, batches in flight at once (`concurrency`) never share an order
  * key (picking, device, SSCC, quant), and an update waiting for a retry holds back the later updates of
- * its key, so updates of one aggregate are applied in queue order. On abort: the consumer is cancelled,
- * the batches in flight are finished and settled, the channel closed (RabbitMQ requeues whatever was
- * not settled).
+ * its key, so updates of one aggregate are applied in queue order. On abort: no new batch starts and
+ * new deliveries are ignored, the batches in flight are finished and settled, then the channel is
+ * closed (RabbitMQ requeues whatever was not settled).
  */
 export class Applier implements Service {
   readonly name = 'inbound-applier';
@@ -107,7 +107,6 @@ export class Applier implements Service {
   private readonly deadQueue: string;
   private readonly retry: RetryPolicy;
   private channel: ConfirmChannel | undefined;
-  private consumerTag: string | undefined;
   private attachedTo: ChannelModel | undefined;
   private pending: Held[] = [];
   private readonly settling = new Set<Promise<void>>();
@@ -119,6 +118,8 @@ export class Applier implements Service {
   /** The loop waits for a linger to end: an arrival only wakes it when it fills a batch. */
   private lingering = false;
   private stopped = false;
+  /** Aborted: deliveries still arriving are left to the channel close (returned to the queue). */
+  private draining = false;
   private readonly consuming: Promise<void>;
   private markConsuming: () => void = () => undefined;
 
@@ -142,8 +143,12 @@ export class Applier implements Service {
   async run(signal: AbortSignal): Promise<void> {
     const { log } = this.opts;
     this.broker.onConnect((model) => this.attach(model));
+    // No basic.cancel on abort: on a quorum queue (seen on RabbitMQ 3.10) acks sent after the cancel for
+    // deliveries of the cancelled consumer were partly returned to the queue, so the batches in flight
+    // would not stay settled. Deliveries that arrive after the abort are ignored instead, and closing the
+    // channel at the end returns them with everything else not settled.
     const onAbort = () => {
-      void this.stopConsuming();
+      this.draining = true;
       this.wake();
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -174,7 +179,7 @@ export class Applier implements Service {
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.stopped = true;
-      await this.stopConsuming();
+      this.draining = true;
       await Promise.allSettled(this.settling);
       const ch = this.channel;
       this.channel = undefined;
@@ -195,7 +200,6 @@ export class Applier implements Service {
     ch.on('close', () => {
       if (this.channel !== ch) return;
       this.channel = undefined;
-      this.consumerTag = undefined;
       // Unacked deliveries of a closed channel are RabbitMQ's again: it delivers them anew.
       const dropped = this.pending.length;
       this.pending = this.pending.filter((h) => h.ch !== ch);
@@ -204,22 +208,15 @@ export class Applier implements Service {
     await declareUpdatesQueue(ch, this.queue);
     await declareUpdatesQueue(ch, this.deadQueue);
     await ch.prefetch(this.opts.prefetch);
-    this.channel = ch;
-    const { consumerTag } = await ch.consume(this.queue, (msg) => this.onDelivery(ch, msg), { noAck: false });
-    this.consumerTag = consumerTag;
     if (this.stopped) {
-      await this.stopConsuming();
+      // The service stopped while this setup ran (a reconnect during shutdown): nothing to consume for.
+      await ch.close().catch(() => undefined);
       return;
     }
+    this.channel = ch;
+    await ch.consume(this.queue, (msg) => this.onDelivery(ch, msg), { noAck: false });
     log.info('applier consuming', { queue: this.queue, prefetch: this.opts.prefetch });
     this.markConsuming();
-  }
-
-  private async stopConsuming(): Promise<void> {
-    const ch = this.channel;
-    const tag = this.consumerTag;
-    this.consumerTag = undefined;
-    if (ch && tag) await ch.cancel(tag).catch(() => undefined);
   }
 
   private onDelivery(ch: ConfirmChannel, msg: ConsumeMessage | null): void {
@@ -227,6 +224,7 @@ export class Applier implements Service {
       this.opts.log.error('RabbitMQ cancelled the applier consumer (queue deleted?); reconnect the sidecar', { queue: this.queue });
       return;
     }
+    if (this.draining) return;
     const decoded = decodeUpdate(msg.content);
     if (!decoded.ok) {
       this.opts.metrics.updates.inc({ outcome: 'invalid' });
