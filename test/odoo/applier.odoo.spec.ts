@@ -115,10 +115,10 @@ describe('inbound applier (odoo)', function () {
       keys.push(key);
       return update(key, 'device.status', { status: i % 2 ? 'online' : 'offline' }, { device_id: `crash-dev-${run}-${i % 7}` });
     };
-    const first = Array.from({ length: 300 }, (_, i) => status(i));
+    const first = Array.from({ length: 1000 }, (_, i) => status(i));
     const pickKey = `applier-${run}:crash:pick`;
     keys.push(pickKey);
-    first.splice(150, 0, update(pickKey, 'pick.confirmed', { picking: { id: pk.id }, lines: [{ product: { barcode }, quantity: 2 }] }));
+    first.splice(500, 0, update(pickKey, 'pick.confirmed', { picking: { id: pk.id }, lines: [{ product: { barcode }, quantity: 2 }] }));
     await publishUpdates(ch, `${prefix}logistics.updates`, first);
 
     running = await startApplier(t, prefix, { batchSize: 20, lingerMs: 5, batchRetryDelay: () => 300 });
@@ -126,7 +126,7 @@ describe('inbound applier (odoo)', function () {
     await until('the first batches applied', async () => (await inbox(keys)).length > 0, 60_000, 50);
     await t.crashAndRestart?.();
     // More updates while Odoo comes back.
-    await publishUpdates(ch, r.queue, Array.from({ length: 200 }, (_, i) => status(300 + i)));
+    await publishUpdates(ch, r.queue, Array.from({ length: 200 }, (_, i) => status(1000 + i)));
     await until('every update applied', async () => (await ch.checkQueue(r.queue)).messageCount === 0 && (await inbox(keys)).length === keys.length, 240_000, 500);
 
     const rows = await inbox(keys);

@@ -185,6 +185,9 @@ export class Applier implements Service {
       this.channel = undefined;
       this.pending = [];
       // Closing returns every delivery not settled (pending, waiting for a retry) to the queue.
+      // A round trip on the channel before closing it: without it the last acks, sent just before the
+      // close, were sometimes not honoured (quorum queue, RabbitMQ 3.10: applied updates came back).
+      if (ch) await ch.checkQueue(this.queue).catch(() => undefined);
       if (ch) await ch.close().catch(() => undefined);
       log.info('applier stopped');
     }
