@@ -19,4 +19,4 @@ export {
   type PickLine,
   type ProductLine,
 } from './updates';
-export { erpUpdateSchema, checkErpUpdate, type UpdateCheck } from './schema';
+export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, type UpdateCheck } from './schema';

@@ -13,14 +13,15 @@ import type { ErpPayloads, ErpUpdate, ErpUpdateType } from './updates';
  * positive quantities); whether a picking or product exists is Odoo's answer (`rejected`).
  */
 
-const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
-const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
+/** Building blocks shared with the gateway's message schemas (sidecar/src/devices/gateway/schemas.ts). */
+export const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
+export const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
 
 const odooId = z.number().int().positive();
 const refText = z.string().min(1, 'must not be empty').max(200);
-const finite = z.number().refine(Number.isFinite, 'must be finite');
-const positive = finite.refine((n) => n > 0, 'must be > 0');
-const sscc = z
+export const finite = z.number().refine(Number.isFinite, 'must be finite');
+export const positive = finite.refine((n) => n > 0, 'must be > 0');
+export const sscc = z
   .string()
   .regex(/^\d{18}$/, 'SSCC must be 18 digits')
   .refine(hasValidCheckDigit, 'SSCC check digit is wrong');

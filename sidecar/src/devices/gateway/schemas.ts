@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { FAMILIES, type ErpPayloads, type ErpUpdate, type ErpUpdateType, type Family, type LocationRef, type PickingRef, type ProductRef } from '../contract';
-import { hasValidCheckDigit } from '../relevance/gs1';
+import { FAMILIES, finite, ID_TEXT, KEY_TEXT, positive, sscc, type ErpPayloads, type ErpUpdate, type ErpUpdateType, type Family, type LocationRef, type PickingRef, type ProductRef } from '../contract';
 import { InvalidArgument } from './errors';
 
 /**
@@ -14,8 +13,6 @@ import { InvalidArgument } from './errors';
 export { FAMILIES, type Family };
 const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
 
-const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
-const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
 
 const idText = z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]');
 const optText = (max: number) => z.string().max(max);
@@ -25,13 +22,6 @@ const u64 = z
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'above 2^53');
 const requiredMs = u64.refine((n) => n > 0 && n <= 253_402_300_799_999, 'required: Unix epoch milliseconds (1..year 9999)');
-const finite = z.number().refine(Number.isFinite, 'must be finite');
-const positive = finite.refine((n) => n > 0, 'must be > 0');
-
-const sscc = z
-  .string()
-  .regex(/^\d{18}$/, 'SSCC must be 18 digits')
-  .refine(hasValidCheckDigit, 'SSCC check digit is wrong');
 const optSscc = z.union([z.literal(''), sscc]);
 
 // ---- envelope -------------------------------------------------------------------------------------
