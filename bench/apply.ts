@@ -5,6 +5,8 @@ import { OdooClient } from '../sidecar/src/odoo';
 import { OdooFixtures } from '../tools/fixtures';
 import { publishUpdates, startApplier, until } from '../test/support/applier';
 import { locateOdoo, startOdoo } from '../test/support/odoo';
+import { gs1CheckDigit } from '../sidecar/src/devices/relevance';
+import { numericFlags } from './args';
 
 /**
  * `npm run bench -- apply [--updates 6000] [--baseline 400] [--pickings 120] [--batch 200] [--linger 20] [--concurrency 2 | 1,2,4]`
@@ -25,23 +27,14 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 /** An SSCC with its GS1 check digit (extension 3, company prefix 7610425, serial). */
 function ssccFor(serial: number): string {
   const body = `37610425${String(serial).padStart(9, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) sum += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
-  return body + String((10 - (sum % 10)) % 10);
+  return `${body}${gs1CheckDigit(body)}`;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const opt = { updates: 6000, baseline: 400, pickings: 120, batch: 200, linger: 20 };
-  let concurrencies = [2];
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i]?.replace(/^--/, '') as keyof typeof opt | 'concurrency';
-    if (k === 'concurrency') {
-      concurrencies = String(argv[i + 1]).split(',').map(Number);
-      continue;
-    }
-    if (!(k in opt)) throw new Error(`unknown argument ${argv[i]}`);
-    opt[k] = Number(argv[i + 1]);
-  }
+  // --concurrency takes a list (2,1,4); the other flags are numbers.
+  const at = argv.indexOf('--concurrency');
+  const concurrencies = at >= 0 ? String(argv[at + 1]).split(',').map(Number) : [2];
+  const opt = numericFlags(at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv, { updates: 6000, baseline: 400, pickings: 120, batch: 200, linger: 20 });
   const target = await startOdoo(await locateOdoo(), { db: `lb_bench_apply_${process.pid}`, log: (l) => say(`   ${l}`) });
   const fx = await OdooFixtures.connect({ url: target.url, db: target.db, login: target.admin.login, password: target.admin.secret });
   const conn = await amqp.connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');

@@ -5,6 +5,7 @@ import { OdooOutboxSource } from '../sidecar/src/outbox';
 import { OdooFixtures } from '../tools/fixtures';
 import { locateOdoo, startOdoo } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
+import { numericFlags } from './args';
 
 /**
  * `npm run bench -- claim [--events 50000] [--rounds 5] [--orders 40]` (issue 3's benchmark), on a
@@ -42,12 +43,7 @@ const trimmedMean = (xs: number[]) => {
 };
 
 export async function main(argv: string[]): Promise<void> {
-  const opt = { events: 50_000, rounds: 5, orders: 40 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i]?.replace(/^--/, '') as keyof typeof opt;
-    if (!(k in opt)) throw new Error(`unknown argument ${argv[i]}`);
-    opt[k] = Number(argv[i + 1]);
-  }
+  const opt = numericFlags(argv, { events: 50_000, rounds: 5, orders: 40 });
   let serverLog = '';
   const target = await startOdoo(await locateOdoo(), {
     db: `lb_bench_claim_${process.pid}`,

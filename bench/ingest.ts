@@ -17,6 +17,7 @@ import { loadavg as osLoadavg } from 'node:os';
 import { buildDist, entry, serverArgs } from './deployed';
 import type { ClientPlan } from './ingest-client';
 import type { ServerPlan, ServerStats } from './ingest-server';
+import { numericFlags } from './args';
 
 interface Args {
   messages: number;
@@ -29,13 +30,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { messages: 60_000, streams: 4, batch: 1, window: 256, adapters: 200, tsx: 0, rounds: 2 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i]?.replace(/^--/, '') as keyof Args;
-    const v = Number(argv[i + 1]);
-    if (k in a && Number.isFinite(v) && v >= 0) a[k] = v;
-  }
-  return a;
+  return numericFlags(argv, { messages: 60_000, streams: 4, batch: 1, window: 256, adapters: 200, tsx: 0, rounds: 2 });
 }
 
 interface ClientResult {

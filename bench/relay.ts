@@ -9,6 +9,7 @@ import type { ChildMemory } from '../test/support/relay-child';
 import { locateOdoo, startOdoo, type OdooTarget } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
 import { buildDist, entry, serverArgs } from './deployed';
+import { numericFlags } from './args';
 
 /**
  * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 1] [--tsx 1]`
@@ -39,13 +40,8 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const out: Args = { events: 50_000, rate: 200, seconds: 30, window: 4000, batch: 2000, claimers: 1, tsx: 0 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i]?.replace(/^--/, '') as keyof Args;
-    const value = Number(argv[i + 1]);
-    if (!(key in out) || !Number.isFinite(value) || value < 0 || (value === 0 && key !== 'tsx')) throw new Error(`bad argument ${argv[i]} ${argv[i + 1]}`);
-    out[key] = value;
-  }
+  const out = numericFlags(argv, { events: 50_000, rate: 200, seconds: 30, window: 4000, batch: 2000, claimers: 1, tsx: 0 });
+  for (const [key, value] of Object.entries(out)) if (value === 0 && key !== 'tsx') throw new Error(`--${key} must be above 0`);
   return out;
 }
 
