@@ -153,13 +153,16 @@ describe('inbound applier (odoo)', function () {
     const applied = (await inbox(keys)).length;
     const left = (await ch.checkQueue(r.queue)).messageCount;
     assert.ok(applied < keys.length, 'stopped mid-stream');
-    assert.equal(applied + left, keys.length, 'every applied update was acked before the channel closed, every other one is back in the queue');
+    // Nothing lost: every update is applied or back in the queue. An ack the broker drops at the close
+    // (seen with RabbitMQ 3.10 quorum queues) only brings an applied update back, answered `duplicate`.
+    assert.ok(applied + left >= keys.length, `lost updates: ${applied} applied + ${left} queued < ${keys.length}`);
 
     // A new applier finishes the rest: nothing applied twice, nothing lost.
     running = await startApplier(odooTarget(), prefix, { batchSize: 200 });
     const again = running;
     await until('the rest applied', async () => (await ch.checkQueue(again.queue)).messageCount === 0 && (await inbox(keys)).length === keys.length, 120_000, 200);
     const counts = Object.fromEntries((await again.metrics.updates.get()).values.map((v) => [String(v.labels.outcome), v.value]));
-    assert.deepEqual(counts, { applied: left });
+    assert.equal(counts.applied, keys.length - applied, 'the rest applied once');
+    assert.equal(counts.duplicate ?? 0, left - (keys.length - applied), 'redelivered applied updates changed nothing');
   });
 });

@@ -98,12 +98,19 @@ class LogisticsBridgeUpdate(models.Model):
         key = update.get('idempotency_key') if isinstance(update, dict) else None
         if not key or not isinstance(key, str):
             return {'idempotency_key': key, 'status': STATUS_REJECTED, 'reason': 'idempotency_key is required'}
-        self.env.cr.execute(SQL('SELECT id FROM logistics_bridge_update WHERE idempotency_key = %s', key))
+        self.env.cr.execute(SQL(
+            'SELECT id, state = %s AND resolved_at IS NULL FROM logistics_bridge_update WHERE idempotency_key = %s',
+            STATE_REJECTED, key))
         row = self.env.cr.fetchone()
-        if row:
+        # A key seen before is a duplicate, unless it was rejected and nobody closed it: sending it again is
+        # the replay after a fix (a product barcode added, a picking released), so it is applied now.
+        retry_rejected = row[0] if row and row[1] else None
+        if row and not retry_rejected:
             return {'idempotency_key': key, 'status': STATUS_DUPLICATE, 'update_id': row[0]}
         try:
             with self.env.cr.savepoint():
+                if retry_rejected:
+                    self.sudo().browse(retry_rejected)._retire_rejected()
                 record = self.sudo()._apply_effect(update)
             return {'idempotency_key': key, 'status': STATUS_APPLIED, 'update_id': record.id}
         except (*TRANSIENT_ERRORS, pg_errors.UniqueViolation) as error:
@@ -113,7 +120,18 @@ class LogisticsBridgeUpdate(models.Model):
         except Exception as error:  # noqa: BLE001 - reported per update, the batch goes on
             if not isinstance(error, UserError):
                 _logger.warning('Update %s rejected by an unexpected error', key, exc_info=True)
-            return self._reject(update, error.args[0] if isinstance(error, UserError) else f'{type(error).__name__}: {error}')
+            reason = error.args[0] if isinstance(error, UserError) else f'{type(error).__name__}: {error}'
+            if retry_rejected:  # still refused: the first rejection's row takes the newest reason
+                self.sudo().browse(retry_rejected).write({'reason': reason})
+                return {'idempotency_key': key, 'status': STATUS_REJECTED, 'reason': reason, 'update_id': retry_rejected}
+            return self._reject(update, reason)
+
+    def _retire_rejected(self):
+        """The rejected row stays as history under a derived key, closed by the replay that succeeded."""
+        self.ensure_one()
+        self.write({'idempotency_key': f'{self.idempotency_key}#rejected-{self.id}',
+                    'resolved_by_id': self.env.uid, 'resolved_at': fields.Datetime.now()})
+        self.env.flush_all()
 
     def _reject(self, update, reason):
         with self.env.cr.savepoint():

@@ -85,6 +85,22 @@ class TestInbox(LogisticsBridgeCase):
                    key='relabel')
         self.assertEqual((self.picking.lb_automation_state, self.picking.carrier_tracking_ref), ('sorted', '1Z999'))
 
+    def test_a_rejected_update_sent_again_after_a_fix_is_applied_once(self):
+        payload = {'picking': self.ref, 'lines': [{'product': {'barcode': '5901234123457'}, 'quantity': 2}]}
+        first = self.apply('pick.confirmed', payload, key='replay-1')
+        self.assertEqual(first['status'], 'rejected')
+        self.assertEqual(self.apply('pick.confirmed', payload, key='replay-1')['status'], 'rejected',
+                         'still unknown: still rejected, on the same row')
+        self.assertEqual(self.Update.search_count([('idempotency_key', 'like', 'replay-1%')]), 1)
+        self.product.barcode = '5901234123457'
+        again = self.apply('pick.confirmed', payload, key='replay-1')
+        self.assertEqual(again['status'], 'applied')
+        self.assertEqual(self.move(self.product).quantity, 2)
+        history = self.Update.browse(first['update_id'])
+        self.assertEqual((history.state, history.idempotency_key), ('rejected', f'replay-1#rejected-{history.id}'))
+        self.assertTrue(history.resolved_at)
+        self.assertEqual(self.apply('pick.confirmed', payload, key='replay-1')['status'], 'duplicate')
+
     def test_dispatch_partial_with_backorder(self):
         result = self.apply('shipment.dispatched', {'picking': self.ref, 'lines': [
             {'product': {'id': self.product.id}, 'quantity': 2}, {'product': {'id': self.product2.id}, 'quantity': 3}]})
