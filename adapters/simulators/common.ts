@@ -4,6 +4,8 @@
  * scenario's vendor events to a reference adapter in real time, faster, or as fast as possible.
  */
 
+import { gs1CheckDigit } from '../../sidecar/src/devices/relevance/gs1';
+
 /** mulberry32: small, fast, good enough for traffic generation, and identical on every platform. */
 export function seededRandom(seed: number): Random {
   let a = seed >>> 0;
@@ -31,21 +33,16 @@ export interface Random {
   pick<T>(items: readonly T[]): T;
 }
 
-export function checkDigit(body: string): number {
-  let sum = 0;
-  for (let i = 0; i < body.length; i += 1) sum += (body.charCodeAt(body.length - 1 - i) - 48) * (i % 2 === 0 ? 3 : 1);
-  return (10 - (sum % 10)) % 10;
-}
 
 /** A GTIN-13 (EAN-13) with a valid check digit from a 12-digit body. */
 export function gtin13(body12: string): string {
-  return body12 + checkDigit(body12);
+  return body12 + gs1CheckDigit(body12);
 }
 
 /** An SSCC: extension digit, GS1 company prefix and serial reference, 17 digits + check digit. */
 export function sscc(companyPrefix: string, serial: number, extension = 0): string {
   const body = `${extension}${companyPrefix}${String(serial).padStart(16 - companyPrefix.length, '0')}`;
-  return body + checkDigit(body);
+  return body + gs1CheckDigit(body);
 }
 
 /** Replaces the check digit with a wrong one: what a misread or a damaged label looks like. */

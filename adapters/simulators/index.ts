@@ -14,7 +14,7 @@ import { sorterScenario, type SorterScenarioOptions } from './sorter';
 
 export { barcodeScenario, robotFleetScenario, sorterScenario, play };
 export type { BarcodeScenarioOptions, RobotScenarioOptions, SorterScenarioOptions, Scenario, PlayOptions };
-export { seededRandom, sscc, gtin13, checkDigit, type ExpectedUpdate } from './common';
+export { seededRandom, sscc, gtin13, type ExpectedUpdate } from './common';
 
 export type AnyScenario = { kind: 'barcode'; scenario: Scenario<ScannerEvent> } | { kind: 'sorter'; scenario: Scenario<string> } | { kind: 'robot_fleet'; scenario: Scenario<FleetMessage> };
 

@@ -11,6 +11,7 @@ import { Broker } from '../../sidecar/src/broker';
 import { DeviceGateway, LOADER_OPTIONS, PROTO_FILES, SERVICE_NAMES, type DeviceGatewayOptions, type Family, type GatewayTokens } from '../../sidecar/src/devices/gateway';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { AMQP_URL } from './env';
+import { gs1CheckDigit } from '../../sidecar/src/devices/relevance/gs1';
 
 export const TOKENS: GatewayTokens = {
   'sorter-a': { token: 'sorter-a-token-0123456789', devices: ['sorter-1', 'scanner-*'], family: 'sorter', ratePerSecond: 100_000 },
@@ -192,9 +193,7 @@ export function envelope(adapterId: string, deviceId: string, sequence: number, 
 
 /** A valid SSCC from a 17-digit body. */
 export function sscc(body17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(body17[16 - i]) * (i % 2 === 0 ? 3 : 1);
-  return body17 + String((10 - (sum % 10)) % 10);
+  return `${body17}${gs1CheckDigit(body17)}`;
 }
 
 export function parcelSortedUpdate(adapterId: string, deviceId: string, seq: number, chute = 'C1'): unknown {
