@@ -5,3 +5,4 @@ from . import test_inbox
 from . import test_security
 from . import test_ui
 from . import test_picking_state
+from . import test_sla
