@@ -10,3 +10,4 @@ export {
   type DeliveryStatus,
   type NormaliseResult,
 } from './carriers';
+export { verifyPartner, signBridgeRequest, REPLAY_WINDOW_S, type AuthScheme, type AuthVerdict, type PartnerCredential } from './auth';
