@@ -4,8 +4,8 @@ The two containers run as different users: odoo-init's Odoo runs as the odoo ima
 system uid), the sidecar as the node image's `node` user (uid 1000, gid 1000). The contract, by
 construction rather than by luck:
 
-- odoo-init (as root) makes the directory owned by `odoo`, group = the sidecar's gid, mode 2750: the
-  set-group-id bit gives every file created in it that group, whoever creates it;
+- odoo-init (as root) makes the directory owned by `odoo`, group = the sidecar's gid, mode 2750
+  (`prepare_dir`): the set-group-id bit gives every file created in it that group, whoever creates it;
 - `write_secret` creates each file as `odoo` with mode 0440 and checks that the file really got the
   sidecar's group before it replaces the old one, so a directory that is not set up that way fails here,
   loudly, instead of in the sidecar as EACCES.
@@ -25,6 +25,15 @@ class SecretFileError(Exception):
     """A secret file cannot be written so that its reader can read it."""
 
 
+def prepare_dir(directory, writer, reader_gid):
+    """(root) The handoff directory: owner `writer` (a user name), group `reader_gid`, mode 2750."""
+    import pwd
+
+    os.makedirs(directory, exist_ok=True)
+    os.chown(directory, pwd.getpwnam(writer).pw_uid, reader_gid)
+    os.chmod(directory, DIR_MODE)
+
+
 def write_secret(path, text, reader_gid):
     """Atomically replaces `path` with `text`, mode 0440, group `reader_gid` (from the directory)."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -40,8 +49,8 @@ def write_secret(path, text, reader_gid):
         if st.st_gid != reader_gid:
             raise SecretFileError(
                 '%s: new files get group %d, the reader needs group %d: the directory must be '
-                'group %d with the set-group-id bit (install -d -o <writer> -g %d -m 2750 %s)'
-                % (path, st.st_gid, reader_gid, reader_gid, reader_gid, directory))
+                'group %d with the set-group-id bit (bridge_secrets.py prepare-dir %s <writer> %d, as root)'
+                % (path, st.st_gid, reader_gid, reader_gid, directory, reader_gid))
         with os.fdopen(fd, 'w') as fh:
             fd = None
             fh.write(text)
@@ -75,8 +84,16 @@ def demo_gateway_tokens(example):
     return json.dumps(tokens, indent=2) + '\n'
 
 
+USAGE = """usage: bridge_secrets.py prepare-dir <dir> <writer-user> <reader-gid>     (as root)
+       bridge_secrets.py gateway-tokens <example.json> <dest> <reader-gid>
+"""
+
+
 def main(argv):
-    """`gateway-tokens <example> <dest> <gid>`: writes `dest` from the example once, keeps it after."""
+    """`prepare-dir`: the handoff directory. `gateway-tokens`: `dest` from the example once, kept after."""
+    if len(argv) == 4 and argv[0] == 'prepare-dir':
+        prepare_dir(argv[1], argv[2], int(argv[3]))
+        return 0
     if len(argv) == 4 and argv[0] == 'gateway-tokens':
         example, dest, gid = argv[1], argv[2], int(argv[3])
         if read_secret(dest) is not None:
@@ -86,7 +103,7 @@ def main(argv):
             write_secret(dest, demo_gateway_tokens(fh.read()), gid)
         print('gateway tokens: generated %s' % dest)
         return 0
-    sys.stderr.write('usage: bridge_secrets.py gateway-tokens <example.json> <dest> <reader-gid>\n')
+    sys.stderr.write(USAGE)
     return 2
 
 

@@ -21,8 +21,7 @@ ADDONS=/mnt/extra-addons
 log() { echo "odoo-init: $*"; }
 
 if [ "$(id -u)" = 0 ]; then
-  install -d -o odoo -g "$LB_SECRETS_GID" -m 2750 "$SECRETS"
-  chown "odoo:$LB_SECRETS_GID" "$SECRETS" && chmod 2750 "$SECRETS"  # an existing volume, too
+  python3 "$DEPLOY/bridge_secrets.py" prepare-dir "$SECRETS" odoo "$LB_SECRETS_GID"
   # -p keeps the environment: the image's entrypoint takes the database user from USER.
   exec runuser -p -u odoo -- env HOME=/var/lib/odoo "$0" "$@"
 fi
