@@ -27,10 +27,15 @@ elif group not in user.groups_id or not user.active:
 apikeys = env['res.users.apikeys'].sudo()  # noqa: F821
 
 
+def generate():
+    # As the user (the key is theirs), with sudo kept after with_user (a key without expiry needs it).
+    return env['res.users.apikeys'].with_user(user).sudo()._generate(None, KEY_NAME, None)  # noqa: F821
+
+
 def new_key():
     # Keys of this name that nobody holds any more (the file is gone or its key is dead) go first.
     apikeys.search([('user_id', '=', user.id), ('name', '=', KEY_NAME)]).unlink()
-    return apikeys.with_user(user)._generate(None, KEY_NAME, None)
+    return generate()
 
 
 if key_file:
@@ -53,6 +58,6 @@ if key_file:
         bridge_secrets.write_secret(key_file, key, reader_gid)
     print('SERVICE_USER ' + json.dumps({'login': user.login, 'key_file': key_file, 'key': status}))
 else:
-    key = apikeys.with_user(user)._generate(None, KEY_NAME, None)
+    key = generate()
     env.cr.commit()  # noqa: F821
     print('SERVICE_USER ' + json.dumps({'login': user.login, 'key': key}))

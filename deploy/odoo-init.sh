@@ -23,7 +23,7 @@ log() { echo "odoo-init: $*"; }
 if [ "$(id -u)" = 0 ]; then
   python3 "$DEPLOY/bridge_secrets.py" prepare-dir "$SECRETS" odoo "$LB_SECRETS_GID"
   # -p keeps the environment: the image's entrypoint takes the database user from USER.
-  exec runuser -p -u odoo -- env HOME=/var/lib/odoo "$0" "$@"
+  exec runuser -p -u odoo -- env HOME=/var/lib/odoo bash "$0" "$@"
 fi
 
 : "${ODOO_MASTER_PASSWORD:?set ODOO_MASTER_PASSWORD in .env (see .env.example)}"
