@@ -19,11 +19,12 @@ login = os.environ.get('LB_SERVICE_LOGIN', 'logistics-bridge')
 key_file = os.environ.get('LB_API_KEY_FILE')
 group = env.ref('logistics_bridge.logistics_bridge_group_service')  # noqa: F821 (odoo shell)
 users = env['res.users'].with_context(active_test=False)  # noqa: F821
+groups = 'group_ids' if 'group_ids' in users._fields else 'groups_id'  # Odoo 19 renamed the field
 user = users.search([('login', '=', login)], limit=1)
 if not user:
-    user = users.create({'name': 'Logistics Bridge sidecar', 'login': login, 'groups_id': [(6, 0, [group.id])]})
-elif group not in user.groups_id or not user.active:
-    user.write({'groups_id': [(4, group.id)], 'active': True})
+    user = users.create({'name': 'Logistics Bridge sidecar', 'login': login, groups: [(6, 0, [group.id])]})
+elif group not in user[groups] or not user.active:
+    user.write({groups: [(4, group.id)], 'active': True})
 apikeys = env['res.users.apikeys'].sudo()  # noqa: F821
 
 
