@@ -282,9 +282,11 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
         assert.ok(program && commands.has(program), `${name}: ${program} is not a command of the sidecar image`);
         const script = join(ROOT, commands.get(program) as string);
         // One dry run through the real script and the simulator CLI: the arguments parse, the token is found.
-        const run = spawnSync('sh', [script, ...args, '--dry-run'], {
+        // (A shorter scenario than the script's hour: later flags win, and the dry run prints every update.)
+        const run = spawnSync('sh', [script, ...args, '--duration', '60', '--dry-run'], {
           cwd: ROOT,
           encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
           env: { PATH: process.env.PATH, GATEWAY_TOKENS_FILE: tokensFile, SIMULATOR_CLI: join(ROOT, 'adapters/simulators/cli.ts'), NODE_OPTIONS: '--import tsx', SIMULATOR_RUNS: '1' },
         });
         assert.equal(run.status, 0, `${name}: ${run.stderr}`);
