@@ -8,11 +8,17 @@ import { gatewayTokensSchema, type GatewayTokens } from '../devices/gateway/auth
  */
 
 /** Variables whose value is a secret: they also accept `<NAME>_FILE` and are never logged. */
-export const SECRET_VARIABLES = ['ODOO_API_KEY', 'ODOO_PASSWORD', 'AMQP_URL', 'GATEWAY_TOKENS'] as const;
+export const SECRET_VARIABLES = ['ODOO_API_KEY', 'ODOO_PASSWORD', 'AMQP_URL', 'AMQP_PASSWORD', 'GATEWAY_TOKENS'] as const;
 
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464');
+
+/** A broker user name or password: printable ASCII, which amqplib decodes back from the URL exactly. */
+const amqpCredential = z
+  .string()
+  .min(1)
+  .regex(/^[\x20-\x7e]+$/, 'printable ASCII characters only (any of them, @ : / # % included)');
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -29,6 +35,8 @@ export const envSchema = z
     ODOO_PASSWORD: z.string().min(1).optional().describe('Password of the service user, when no API key (secret)'),
     ODOO_TIMEOUT_MS: positiveInt(30000).describe('Timeout of one JSON-RPC call to Odoo'),
     AMQP_URL: amqpUrl.describe('RabbitMQ URL, amqp:// or amqps:// (secret: it carries the password)'),
+    AMQP_USER: amqpCredential.optional().describe('RabbitMQ user; with AMQP_PASSWORD it replaces the credentials in AMQP_URL, URL-encoded by the sidecar'),
+    AMQP_PASSWORD: amqpCredential.optional().describe('RabbitMQ password for AMQP_USER, any printable ASCII (secret)'),
     AMQP_CA_FILE: z.string().min(1).optional().describe('PEM CA bundle to verify an amqps:// broker'),
     AMQP_CERT_FILE: z.string().min(1).optional().describe('PEM client certificate for amqps:// (mutual TLS)'),
     AMQP_KEY_FILE: z.string().min(1).optional().describe('PEM client key for amqps:// (mutual TLS)'),
@@ -82,6 +90,9 @@ export const envSchema = z
     if (env.APPLY_PREFETCH < env.APPLY_BATCH_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['APPLY_PREFETCH'], message: `must be at least APPLY_BATCH_SIZE (${env.APPLY_BATCH_SIZE}), or batches never fill` });
     }
+    if (Boolean(env.AMQP_USER) !== Boolean(env.AMQP_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['AMQP_PASSWORD'], message: 'AMQP_USER and AMQP_PASSWORD go together' });
+    }
     if (Boolean(env.AMQP_CERT_FILE) !== Boolean(env.AMQP_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['AMQP_KEY_FILE'], message: 'AMQP_CERT_FILE and AMQP_KEY_FILE go together' });
     }
@@ -109,7 +120,7 @@ export function toConfig(env: Env): Config {
       secret: (env.ODOO_API_KEY ?? env.ODOO_PASSWORD) as string,
       timeoutMs: env.ODOO_TIMEOUT_MS,
     },
-    amqp: { url: env.AMQP_URL, caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },
+    amqp: { url: withAmqpCredentials(env.AMQP_URL, env.AMQP_USER, env.AMQP_PASSWORD), caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },
     grpc: {
       listen: env.GRPC_LISTEN,
       ...(env.GRPC_TLS_CERT_FILE && env.GRPC_TLS_KEY_FILE
@@ -127,4 +138,14 @@ export function toConfig(env: Env): Config {
     },
     apply: { batchSize: env.APPLY_BATCH_SIZE, lingerMs: env.APPLY_LINGER_MS, prefetch: env.APPLY_PREFETCH, concurrency: env.APPLY_CONCURRENCY, maxAttempts: env.APPLY_MAX_ATTEMPTS },
   };
+}
+
+/**
+ * AMQP_URL with AMQP_USER and AMQP_PASSWORD as its credentials, each character that is not a letter or a
+ * digit percent-encoded: amqplib `unescape`s them, so a password with `@ : / # %` arrives as written.
+ */
+function withAmqpCredentials(url: string, user: string | undefined, password: string | undefined): string {
+  if (user === undefined || password === undefined) return url;
+  const encode = (v: string): string => v.replace(/[^A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return url.replace(/^(amqps?:\/\/)(?:[^@/]*@)?/, `$1${encode(user)}:${encode(password)}@`);
 }

@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { loadConfig } from '../../../sidecar/src/config';
+
+/**
+ * docker-compose.yml as Compose renders it (`docker compose config`, or Debian's `docker-compose config`),
+ * checked statically against what the images really do, as read in their sources:
+ * - odoo/docker 18.0 and 19.0 `entrypoint.sh`: `odoo ...` or `-...` runs Odoo with those arguments (after
+ *   wait-for-psql.py), anything else is exec'd as is; the database comes from HOST, PORT, USER, PASSWORD;
+ * - nodejs/docker-node `docker-entrypoint.sh`: a first argument that starts with `-` or is not a command
+ *   of the image gets `node` put in front; the node image runs as `node`, uid and gid 1000, and its slim
+ *   variants purge curl and wget after installing Node;
+ * - docker-library postgres 16 and rabbitmq 4: the commands are not overridden here.
+ */
+const ROOT = resolve(__dirname, '../../..');
+const COMPOSE_TEXT = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const DOCKERFILE = readFileSync(join(ROOT, 'sidecar/Dockerfile'), 'utf8');
+const INIT_SCRIPT = readFileSync(join(ROOT, 'deploy/odoo-init.sh'), 'utf8');
+// The passwords a user puts in .env; the broker's has every character that breaks a URL.
+const REQUIRED = { POSTGRES_PASSWORD: 'pg-secret', ODOO_MASTER_PASSWORD: 'master-secret', ODOO_ADMIN_PASSWORD: 'admin-secret', RABBITMQ_PASSWORD: "p@ss:w/rd#1%?&'" };
+
+interface Mount {
+  type: 'volume' | 'bind';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+interface Service {
+  image?: string;
+  build?: unknown;
+  user?: string;
+  entrypoint?: string[] | string;
+  command?: string[] | string;
+  environment?: Record<string, string | null>;
+  ports?: (string | { host_ip?: string; published?: string | number; target: number })[];
+  volumes?: (string | { type: string; source: string; target: string; read_only?: boolean })[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  profiles?: string[];
+}
+interface Rendered {
+  services: Record<string, Service>;
+}
+
+type Tool = { cmd: string; pre: string[]; v2: boolean };
+function composeTool(): Tool | undefined {
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return { cmd: 'docker', pre: ['compose'], v2: true };
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return { cmd: 'docker-compose', pre: [], v2: false };
+  return undefined;
+}
+
+/** `config` with exactly these variables (a developer's own .env and environment stay out of it). */
+function render(tool: Tool, vars: Record<string, string>, profiles: string[] = []): Rendered {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-compose-'));
+  try {
+    const envFile = join(dir, 'env');
+    writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    // -f: a developer's docker-compose.override.yml is not part of what users get.
+    const args = [...tool.pre, '-f', join(ROOT, 'docker-compose.yml'), '--env-file', envFile, ...profiles.flatMap((p) => ['--profile', p]), 'config', ...(tool.v2 ? ['--format', 'json'] : [])];
+    const out = execFileSync(tool.cmd, args, { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (tool.v2) return JSON.parse(out) as Rendered;
+    // docker-compose v1 prints YAML only; its own YAML library (python3-yaml, a dependency of it) reads it.
+    const json = execFileSync('/usr/bin/python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: out, encoding: 'utf8' });
+    return JSON.parse(json) as Rendered;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const argv = (v: string[] | string | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : v.split(' '));
+/** Compose keeps `$$` (a literal `$`) escaped in its output. */
+const literal = (s: string): string => s.replace(/\$\$/g, '$');
+
+function mounts(s: Service): Mount[] {
+  return (s.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { type: v.type as Mount['type'], source: v.source, target: v.target, readOnly: v.read_only === true };
+    const [source = '', target = '', mode = 'rw'] = v.split(':');
+    return { type: source.startsWith('/') || source.startsWith('.') ? 'bind' : 'volume', source, target, readOnly: mode.split(',').includes('ro') };
+  });
+}
+
+function hostIps(s: Service): string[] {
+  return (s.ports ?? []).map((p) => (typeof p === 'string' ? (p.split(':').length === 3 ? (p.split(':')[0] as string) : '0.0.0.0') : (p.host_ip ?? '0.0.0.0')));
+}
+
+/** The options Odoo's own parser knows (odoo/tools/config.py), from the Odoo source trees on this machine. */
+function odooOptions(): { trees: string[]; options: Set<string> } {
+  const trees = [process.env.ODOO_SRC ?? '/opt/odoo-src', '/opt/odoo19-src'].filter((t) => existsSync(join(t, 'odoo/tools/config.py')));
+  const options = new Set<string>();
+  for (const t of trees) {
+    const text = readFileSync(join(t, 'odoo/tools/config.py'), 'utf8');
+    for (const m of text.matchAll(/add_option\(\s*((?:["']--?[\w-]+["']\s*,\s*)+)/g)) {
+      for (const o of (m[1] ?? '').matchAll(/["'](--?[\w-]+)["']/g)) options.add(o[1] as string);
+    }
+  }
+  return { trees, options };
+}
+
+/** odoo/docker entrypoint.sh's `case "$1"`: what it runs for a command line. */
+function odooEntrypoint(args: string[]): { odoo: boolean; args: string[] } {
+  const [first, ...rest] = args;
+  if (first === 'odoo' || first === '--') return { odoo: true, args: rest };
+  if (first?.startsWith('-')) return { odoo: true, args };
+  return { odoo: false, args };
+}
+
+function optionNames(args: string[]): string[] {
+  return args.filter((a) => a.startsWith('-')).map((a) => a.split('=')[0] as string);
+}
+
+/** What the sidecar image adds to the node image's PATH (/usr/local/bin), from the Dockerfile. */
+function imageCommands(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of DOCKERFILE.matchAll(/^COPY (\S+) \/usr\/local\/bin\/(\S+)$/gm)) out.set(m[2] as string, m[1] as string);
+  for (const m of DOCKERFILE.matchAll(/ln -s \/app\/(\S+) \/usr\/local\/bin\/(\S+)/g)) out.set(m[2] as string, m[1] as string);
+  return out;
+}
+
+describe('docker-compose.yml, rendered by Compose and read against the images it runs', function () {
+  this.timeout(120_000);
+  let tool: Tool;
+  let plain: Rendered;
+  let demo: Rendered;
+  let opted: Rendered; // the user's choices: ports on every interface, Odoo 19
+  const SIDECAR_IMAGE = 'logistics-bridge-sidecar:local';
+
+  before(function () {
+    const found = composeTool();
+    if (!found) {
+      process.stderr.write('\n*** compose checks SKIPPED: neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose) ***\n');
+      this.skip();
+    }
+    tool = found;
+    plain = render(tool, REQUIRED);
+    demo = render(tool, REQUIRED, ['demo']);
+    opted = render(tool, { ...REQUIRED, BIND_ADDRESS: '0.0.0.0', ODOO_IMAGE: 'odoo:19' });
+  });
+
+  it('refuses to render without the passwords of .env, naming the missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-compose-'));
+    writeFileSync(join(dir, 'env'), '');
+    const r = spawnSync(tool.cmd, [...tool.pre, '-f', join(ROOT, 'docker-compose.yml'), '--env-file', join(dir, 'env'), 'config'], { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    assert.notEqual(r.status, 0, 'rendered without any password');
+    assert.match(r.stderr, /set (POSTGRES_PASSWORD|ODOO_MASTER_PASSWORD|ODOO_ADMIN_PASSWORD|RABBITMQ_PASSWORD) in \.env/);
+  });
+
+  it('documents every variable it uses in the README, and .env.example names every required one', () => {
+    const used = new Set([...COMPOSE_TEXT.replace(/\$\$/g, '').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string));
+    const section = README.slice(README.indexOf('## Run the whole stack with Docker'));
+    const docker = section.slice(0, section.indexOf('\n## ', 3));
+    assert.ok(docker.length > 100, 'README has no "## Run the whole stack with Docker" section');
+    for (const v of used) assert.match(docker, new RegExp(`^\\| \`${v}\` \\|`, 'm'), `${v} is used by docker-compose.yml but not in the README's Docker variables table`);
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const required = new Set([...COMPOSE_TEXT.matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1] as string));
+    assert.deepEqual([...required].sort(), Object.keys(REQUIRED).sort(), 'the required variables changed: update REQUIRED here');
+    for (const v of required) assert.match(example, new RegExp(`^${v}=$`, 'm'), `.env.example does not ask for ${v}`);
+    for (const m of example.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)) assert.ok(used.has(m[1] as string), `.env.example sets ${m[1]}, which docker-compose.yml does not use`);
+  });
+
+  it('publishes every port on 127.0.0.1 unless BIND_ADDRESS opts out', () => {
+    const all = Object.entries(demo.services).flatMap(([name, s]) => hostIps(s).map((ip) => `${name} ${ip}`));
+    assert.ok(all.length >= 5, all.join(', '));
+    for (const p of all) assert.match(p, / 127\.0\.0\.1$/);
+    assert.deepEqual(hostIps(opted.services.sidecar as Service), ['0.0.0.0', '0.0.0.0']);
+  });
+
+  it('runs Odoo from ODOO_IMAGE (odoo:18 unless set), without --proxy-mode, with a master password', () => {
+    for (const name of ['odoo-init', 'odoo']) assert.equal(plain.services[name]?.image, 'odoo:18');
+    for (const name of ['odoo-init', 'odoo']) assert.equal(opted.services[name]?.image, 'odoo:19');
+    assert.ok(!argv(plain.services.odoo?.command).includes('--proxy-mode'));
+    const init = plain.services['odoo-init']?.environment ?? {};
+    assert.equal(init.ODOO_MASTER_PASSWORD, REQUIRED.ODOO_MASTER_PASSWORD);
+    assert.equal(init.ODOO_PROXY_MODE, 'False');
+    assert.match(INIT_SCRIPT, /admin_passwd = %s\\nproxy_mode = %s/);
+    assert.equal(plain.services.odoo?.environment?.ODOO_RC, init.ODOO_RC, 'odoo must read the configuration odoo-init writes');
+  });
+
+  it('gives every secret file a service reads to that service\'s user, through a volume its writer prepares', () => {
+    let checked = 0;
+    for (const [name, s] of Object.entries(demo.services)) {
+      for (const [variable, value] of Object.entries(s.environment ?? {})) {
+        if (!variable.endsWith('_FILE') || !value) continue;
+        const mount = mounts(s).find((m) => value.startsWith(`${m.target}/`));
+        assert.ok(mount, `${name}: ${variable}=${value} is on no mount`);
+        assert.equal(mount.type, 'volume', `${name}: ${variable} comes from a bind mount, owned by whoever is on the host`);
+        assert.ok(mount.readOnly, `${name}: secrets volume ${mount.source} should be read-only for a reader`);
+        const writers = Object.entries(demo.services).filter(([, w]) => mounts(w).some((m) => m.source === mount.source && !m.readOnly));
+        assert.equal(writers.length, 1, `${mount.source}: one writer expected, got ${writers.map(([n]) => n).join(', ')}`);
+        const [writerName, writer] = writers[0] as [string, Service];
+        const target = mounts(writer).find((m) => m.source === mount.source)?.target;
+        const file = posix.relative(mount.target, value);
+        assert.equal(target, '/run/bridge', `${writerName} mounts ${mount.source} where deploy/odoo-init.sh does not write`);
+        assert.ok(INIT_SCRIPT.includes(`"$SECRETS/${file}"`), `deploy/odoo-init.sh does not write ${file}`);
+        const gid = writer.environment?.LB_SECRETS_GID;
+        assert.ok(s.user, `${name} runs as the image's user; name it (uid:gid) so the writer can know it`);
+        assert.equal(s.user.split(':')[1], gid, `${name} runs as ${s.user}; ${writerName} writes ${file} for gid ${gid}`);
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 5, `only ${checked} secret files checked`); // key + tokens for the sidecar, tokens for three simulators
+    assert.match(DOCKERFILE, /^USER node$/m);
+    assert.match(DOCKERFILE, /^ARG NODE_IMAGE=node:(22|24)-bookworm-slim$/m, 'the node image (uid/gid 1000 for `node`)');
+  });
+
+  it('gives the sidecar a configuration its loader accepts, with the broker password arriving as written', () => {
+    const env = Object.fromEntries(Object.entries(plain.services.sidecar?.environment ?? {}).map(([k, v]) => [k, v ?? '']));
+    const tokens = readFileSync(join(ROOT, 'deploy/gateway-tokens.example.json'), 'utf8');
+    const cfg = loadConfig(env, (path) => (path.endsWith('gateway-tokens.json') ? tokens : 'key-written-by-odoo-init'));
+    assert.equal(cfg.odoo.url, 'http://odoo:8069');
+    assert.equal(cfg.odoo.secret, 'key-written-by-odoo-init');
+    const url = new URL(cfg.amqp.url);
+    // amqplib (lib/connect.js) `unescape`s the user and password of a URL string.
+    assert.deepEqual([unescape(url.username), unescape(url.password), url.host], ['bridge', REQUIRED.RABBITMQ_PASSWORD, 'rabbitmq:5672']);
+    assert.equal(plain.services.rabbitmq?.environment?.RABBITMQ_DEFAULT_PASS, REQUIRED.RABBITMQ_PASSWORD);
+  });
+
+  it('builds the sidecar image once; the demo simulators run that image and restart for ever', () => {
+    const built = Object.entries(demo.services).filter(([, s]) => s.build !== undefined).map(([n]) => n);
+    assert.deepEqual(built, ['sidecar']);
+    assert.equal(demo.services.sidecar?.image, SIDECAR_IMAGE);
+    const sims = Object.entries(demo.services).filter(([, s]) => s.profiles?.includes('demo'));
+    assert.deepEqual(sims.map(([n]) => n).sort(), ['sim-barcode', 'sim-robots', 'sim-sorter']);
+    for (const [name, s] of sims) {
+      assert.equal(s.image, SIDECAR_IMAGE, name);
+      assert.equal((s as { restart?: string }).restart, 'unless-stopped', name);
+      // v2 renders `disable: true`, v1 its meaning, test ["NONE"].
+      assert.ok(s.healthcheck?.disable === true || s.healthcheck?.test?.[0] === 'NONE', `${name} inherits the sidecar's HEALTHCHECK and would be "unhealthy"`);
+    }
+    if (tool.v2) assert.ok(!('sim-barcode' in plain.services), 'the simulators run only with --profile demo');
+  });
+
+  it('has healthchecks that exist in their images (the slim node image has no curl)', () => {
+    assert.equal(plain.services.sidecar?.healthcheck?.test?.[1], 'node');
+    assert.match(DOCKERFILE, /HEALTHCHECK[^\n]*\n\s+CMD node /);
+  });
+
+  it("runs command lines that the images' entrypoints and programs accept", function () {
+    const { trees, options } = odooOptions();
+    // odoo: `odoo -d ... --db-filter=...` through the odoo image's entrypoint.
+    const odoo = odooEntrypoint(argv(plain.services.odoo?.command).map(literal));
+    assert.ok(odoo.odoo, 'the odoo service does not run Odoo through the entrypoint');
+    assert.ok(plain.services.odoo?.entrypoint === undefined);
+    // odoo-init: bash on deploy/odoo-init.sh, mounted from ./deploy; its Odoo runs go through the entrypoint.
+    const init = plain.services['odoo-init'] as Service;
+    assert.deepEqual(argv(init.entrypoint), ['/bin/bash', '/mnt/deploy/odoo-init.sh']);
+    assert.ok(mounts(init).some((m) => m.type === 'bind' && m.source === join(ROOT, 'deploy') && m.target === '/mnt/deploy'));
+    assert.equal(spawnSync('bash', ['-n', join(ROOT, 'deploy/odoo-init.sh')]).status, 0);
+    const initOdooArgs = [...INIT_SCRIPT.matchAll(/\/entrypoint\.sh odoo (.*)$|odoo_run (.*)$/gm)].flatMap((m) => (m[1] ?? m[2] ?? '').split(/\s+/));
+    assert.ok(initOdooArgs.includes('-u') && initOdooArgs.includes('-i') && initOdooArgs.includes('shell'));
+    if (trees.length === 0) {
+      process.stderr.write('\n*** compose check of Odoo options SKIPPED: no Odoo source tree (ODOO_SRC, /opt/odoo-src) to read the option parser from ***\n');
+    } else {
+      for (const o of [...optionNames(odoo.args), ...optionNames(initOdooArgs)]) assert.ok(options.has(o), `Odoo (${trees.join(', ')}) has no option ${o}`);
+    }
+    for (const name of ['postgres', 'rabbitmq']) {
+      assert.equal(plain.services[name]?.command, undefined, `${name}: command overridden`);
+      assert.equal(plain.services[name]?.entrypoint, undefined, `${name}: entrypoint overridden`);
+    }
+
+    // The sidecar image: its CMD, the operator CLI on PATH, and the simulators' command.
+    const commands = imageCommands();
+    assert.ok(DOCKERFILE.includes('CMD ["node", "dist/sidecar/src/main.js"]') && existsSync(join(ROOT, 'sidecar/src/main.ts')));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; engines: { node: string } };
+    assert.equal(commands.get('logistics-bridge'), pkg.bin['logistics-bridge']);
+    const cli = spawnSync(process.execPath, [join(ROOT, pkg.bin['logistics-bridge'] as string), 'help'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /status/);
+    assert.match(pkg.engines.node, /\^22\b.*\^24\b/, 'engines.node names the maintained LTS lines the image runs');
+
+    const tokensDir = mkdtempSync(join(tmpdir(), 'lb-sim-'));
+    try {
+      const tokensFile = join(tokensDir, 'gateway-tokens.json');
+      writeFileSync(tokensFile, readFileSync(join(ROOT, 'deploy/gateway-tokens.example.json')));
+      for (const [name, s] of Object.entries(demo.services).filter(([, x]) => x.profiles?.includes('demo'))) {
+        const [program, ...args] = argv(s.command);
+        // docker-node's entrypoint execs a first argument that is a command of the image as it is.
+        assert.ok(program && commands.has(program), `${name}: ${program} is not a command of the sidecar image`);
+        const script = join(ROOT, commands.get(program) as string);
+        // One dry run through the real script and the simulator CLI: the arguments parse, the token is found.
+        // (A shorter scenario than the script's hour: later flags win, and the dry run prints every update.)
+        const run = spawnSync('sh', [script, ...args, '--duration', '60', '--dry-run'], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+          env: { PATH: process.env.PATH, GATEWAY_TOKENS_FILE: tokensFile, SIMULATOR_CLI: join(ROOT, 'adapters/simulators/cli.ts'), NODE_OPTIONS: '--import tsx', SIMULATOR_RUNS: '1' },
+        });
+        assert.equal(run.status, 0, `${name}: ${run.stderr}`);
+        assert.match(run.stdout.trim().split('\n').at(-1) ?? '', new RegExp(`"adapter_id":"${args[1]}"`));
+      }
+    } finally {
+      rmSync(tokensDir, { recursive: true, force: true });
+    }
+  });
+});
