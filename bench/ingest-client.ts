@@ -5,8 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { SERVICE_NAMES } from '../sidecar/src/devices/contract';
-import { LOADER_OPTIONS, PROTO_FILES } from '../sidecar/src/devices/gateway/proto';
+import { LOADER_OPTIONS, PROTO_FILES, SERVICE_NAMES } from '@logistics-bridge/contract';
 import { robotFleetTraffic, telemetryMessages } from '../test/support/device-traffic';
 
 export interface ClientPlan {

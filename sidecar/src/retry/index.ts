@@ -1,1 +1,1 @@
-export { backoffDelay, sleep, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+export { backoffDelay, sleep, DEFAULT_BACKOFF, type BackoffPolicy } from '@logistics-bridge/contract';

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { loadServices, parseAdapterMessage, type Family } from '../../../sidecar/src/devices/gateway';
-import { fastTelemetryEnvelope } from '../../../sidecar/src/devices/gateway/fastpath';
+import { fastTelemetryEnvelope, loadServices, parseAdapterMessage, type Family } from '@logistics-bridge/contract';
 import { robotFleetTraffic, telemetryMessages } from '../../support/device-traffic';
 
 /** What the gateway's deserializer makes of a message: encoded and decoded by the real service definition. */

@@ -1,18 +1,16 @@
-import type { Family } from '../contract';
-import type { ParsedEnvelope } from './schemas';
+import type { Family } from './families';
+import type { ParsedEnvelope } from './telemetry';
+import { ID_TEXT, KEY_TEXT, MAX_TIME_MS } from './update-schema';
 
 /**
  * The hot path of validation: hand-written checks of a telemetry message that accept only what the zod
- * schemas in schemas.ts accept, without copying the message. It answers "certainly valid" (the
+ * schemas in messages.ts accept, without copying the message. It answers "certainly valid" (the
  * envelope, parsed) or `undefined` ("not sure"), and then the caller runs the zod schemas, which are
  * the contract: they accept it or name the bad field. So a gap here costs speed, never correctness;
  * a unit test runs both over valid and mutated messages and checks that this never accepts what zod
  * refuses.
  */
 
-const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
-const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
-const MAX_MS = 253_402_300_799_999;
 
 type Rec = Record<string, unknown>;
 
@@ -32,7 +30,7 @@ function u64(v: unknown): number {
 }
 const ms = (v: unknown): boolean => {
   const n = u64(v);
-  return n > 0 && n <= MAX_MS;
+  return n > 0 && n <= MAX_TIME_MS;
 };
 const text = (v: unknown, max: number): boolean => typeof v === 'string' && v.length <= max;
 const id = (v: unknown): boolean => typeof v === 'string' && ID_TEXT.test(v);

@@ -20,7 +20,7 @@ export {
   type OutgoingMessage,
 } from './client';
 export { Outbox, type OutboxEntry } from './outbox';
-export { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
+export { backoffDelay, type BackoffPolicy } from '@logistics-bridge/contract';
 
 /** What a reference adapter needs of the client: tests and dry runs pass their own. */
 export type ReadingSink = Pick<AdapterClient, 'sendReading'>;
@@ -32,7 +32,7 @@ export type {
   ProductRef,
   LocationRef,
   PickLine as Line,
-} from '../../sidecar/src/devices/contract';
+} from '@logistics-bridge/contract';
 export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
 
 /**

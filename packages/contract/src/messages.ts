@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import { FAMILIES, finite, ID_TEXT, KEY_TEXT, positive, sscc, type ErpPayloads, type ErpUpdate, type ErpUpdateType, type Family, type LocationRef, type PickingRef, type ProductRef } from '../contract';
-import { InvalidArgument } from './errors';
+import { ContractViolation } from './errors';
+import type { Family } from './families';
+import type { ParsedEnvelope, TelemetryMsg } from './telemetry';
+import { finite, ID_TEXT, KEY_TEXT, MAX_TIME_MS, positive, sscc } from './update-schema';
+import type { ErpPayloads, ErpUpdate, ErpUpdateType, LocationRef, PickingRef, ProductRef } from './updates';
 
 /**
  * Validation of every adapter message, as decoded by proto-loader (keepCase, longs and enums as
  * String, defaults, oneofs). Schemas take `unknown` and turn the wire shape into the shapes the gateway
  * works with: ERP updates become exactly the body Odoo's `apply_batch` takes. A failure becomes one
- * InvalidArgument naming the first bad field as a dotted path with [index], prefixed by the oneof
+ * ContractViolation naming the first bad field as a dotted path with [index], prefixed by the oneof
  * case ("update.pick_confirmed.lines[0].quantity").
  */
 
-export { FAMILIES, type Family };
-const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
+/** The proto's Family enum names, to the contract's family names. */
+export const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
 
 
 const idText = z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]');
@@ -21,18 +24,10 @@ const u64 = z
   .union([z.string().regex(/^\d{1,16}$/, 'expected an unsigned integer'), z.number().int().nonnegative()])
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'above 2^53');
-const requiredMs = u64.refine((n) => n > 0 && n <= 253_402_300_799_999, 'required: Unix epoch milliseconds (1..year 9999)');
+const requiredMs = u64.refine((n) => n > 0 && n <= MAX_TIME_MS, 'required: Unix epoch milliseconds (1..year 9999)');
 const optSscc = z.union([z.literal(''), sscc]);
 
 // ---- envelope -------------------------------------------------------------------------------------
-export interface ParsedEnvelope {
-  adapterId: string;
-  deviceId: string;
-  sequence: number;
-  idempotencyKey: string;
-  correlationId: string | null;
-  eventTimeMs: number;
-}
 
 const envelopeShape = {
   adapter_id: idText,
@@ -209,19 +204,6 @@ const telemetrySchemas = {
   robot_fleet: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('state', robotState)).min(1, 'required: at least one reading').max(1000) }),
 };
 
-export type HeartbeatReading = z.infer<typeof heartbeat>;
-export type ScanReading = z.infer<typeof scan>;
-export type SorterEvent = z.infer<typeof sorterEvent>;
-export type RobotState = z.infer<typeof robotState>;
-export type BarcodeTelemetry = z.infer<typeof telemetrySchemas.barcode>;
-export type SorterTelemetry = z.infer<typeof telemetrySchemas.sorter>;
-export type RobotFleetTelemetry = z.infer<typeof telemetrySchemas.robot_fleet>;
-/** Validated telemetry of one family, as handed to the relevance module. */
-export type Telemetry =
-  | { family: 'barcode'; telemetry: BarcodeTelemetry }
-  | { family: 'sorter'; telemetry: SorterTelemetry }
-  | { family: 'robot_fleet'; telemetry: RobotFleetTelemetry };
-
 // ---- hello ----------------------------------------------------------------------------------------
 export interface ParsedHello {
   adapterId: string;
@@ -263,7 +245,7 @@ const hello = z
 // ---- the adapter message ----------------------------------------------------------------------------
 export type ParsedMessage =
   | { kind: 'hello'; hello: ParsedHello }
-  | { kind: 'telemetry'; envelope: ParsedEnvelope; telemetry: Telemetry }
+  | { kind: 'telemetry'; envelope: ParsedEnvelope; telemetry: TelemetryMsg }
   | { kind: 'update'; envelope: ParsedEnvelope; update: ErpUpdate };
 
 /** "a.b[0].c" from a zod issue path, under `prefix`. */
@@ -276,7 +258,7 @@ export function fieldPath(prefix: string, path: readonly PropertyKey[]): string 
 function fail(prefix: string, error: z.ZodError): never {
   const issue = error.issues[0];
   const path = fieldPath(prefix, issue?.path ?? []);
-  throw new InvalidArgument(path, issue?.message ?? 'invalid');
+  throw new ContractViolation(path, issue?.message ?? 'invalid');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -296,9 +278,9 @@ export function peekSequence(raw: unknown): number {
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
-/** Validates one adapter message of `family`; throws InvalidArgument naming the bad field. */
+/** Validates one adapter message of `family`; throws ContractViolation naming the bad field. */
 export function parseAdapterMessage(family: Family, raw: unknown): ParsedMessage {
-  if (!isRecord(raw)) throw new InvalidArgument('', 'expected a message');
+  if (!isRecord(raw)) throw new ContractViolation('', 'expected a message');
   switch (raw.kind) {
     case 'hello': {
       const r = hello.safeParse(raw.hello);
@@ -309,22 +291,23 @@ export function parseAdapterMessage(family: Family, raw: unknown): ParsedMessage
       const schema = telemetrySchemas[family];
       const r = schema.safeParse(raw.telemetry);
       if (!r.success) fail('telemetry', r.error);
-      return { kind: 'telemetry', envelope: r.data.envelope, telemetry: { family, telemetry: r.data } as Telemetry };
+      const telemetry: TelemetryMsg = r.data;
+      return { kind: 'telemetry', envelope: r.data.envelope, telemetry };
     }
     case 'update':
       return parseUpdate(raw.update);
     default:
-      throw new InvalidArgument('kind', 'set one of hello, telemetry, update');
+      throw new ContractViolation('kind', 'set one of hello, telemetry, update');
   }
 }
 
 function parseUpdate(raw: unknown): ParsedMessage {
-  if (!isRecord(raw)) throw new InvalidArgument('update', 'expected a message');
+  if (!isRecord(raw)) throw new ContractViolation('update', 'expected a message');
   const env = updateEnvelope.safeParse(raw.envelope);
   if (!env.success) fail('update.envelope', env.error);
   const which = raw.payload;
   if (typeof which !== 'string' || !(PAYLOAD_CASES as string[]).includes(which)) {
-    throw new InvalidArgument('update.payload', `set one of ${PAYLOAD_CASES.join(', ')}`);
+    throw new ContractViolation('update.payload', `set one of ${PAYLOAD_CASES.join(', ')}`);
   }
   const c = which as PayloadCase;
   const p = payloads[c].safeParse(raw[c]);
