@@ -22,9 +22,10 @@ export {
   type ProductLine,
 } from './updates';
 export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, type UpdateCheck } from './update-schema';
-export { parseAdapterMessage, peekSequence, fieldPath, FAMILY_ENUM, type ParsedMessage, type ParsedHello } from './messages';
+export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, type ParsedMessage, type ParsedHello } from './messages';
 export { fastTelemetryEnvelope } from './fast';
 export { ContractViolation } from './errors';
 export { gs1CheckDigit, hasValidCheckDigit, isValidSscc } from './gs1';
 export { loadServices, LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from './proto';
+export { wireViolation, type WireViolation } from './wire';
 export { backoffDelay, sleep, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';

@@ -145,7 +145,9 @@ const PAYLOAD_CASES = Object.keys(payloads) as PayloadCase[];
 
 // ---- telemetry per family -------------------------------------------------------------------------
 const optDevice = z.union([z.literal(''), idText]);
-const heartbeat = z.object({ device_id: optDevice, time_ms: u64, error: z.boolean(), error_text: optText(1000), warehouse: optText(50) });
+/** 0: not given (the envelope's event time). */
+const optionalMs = u64.refine((n) => n <= MAX_TIME_MS, 'Unix epoch milliseconds (0 or up to year 9999)');
+const heartbeat = z.object({ device_id: optDevice, time_ms: optionalMs, error: z.boolean(), error_text: optText(1000), warehouse: optText(50) });
 const scan = z.object({
   time_ms: requiredMs,
   data: z.string().min(1, 'required').max(4096),
@@ -164,7 +166,7 @@ const sorterEvent = z.object({
   kind: z.enum(['KIND_INDUCTED', 'KIND_SCANNED', 'KIND_NO_READ', 'KIND_DIVERTED', 'KIND_RECIRCULATED', 'KIND_REJECTED'], 'required: a KIND_* value'),
   parcel_id: optText(100),
   barcode: optText(4096),
-  sscc: optText(18),
+  sscc: z.union([z.literal(''), z.string().regex(/^\d{18}$/, 'SSCC must be 18 digits')]),
   chute: optText(100),
   lane: optText(100),
   induction: optText(100),
@@ -198,10 +200,33 @@ const readingOf = <S extends z.ZodType, K extends string>(kind: K, schema: S) =>
     z.object({ reading: z.literal('heartbeat'), heartbeat }),
   ], 'set one of ' + kind + ', heartbeat');
 
+/**
+ * "readings must be in time order" (the protos): each reading's time (a heartbeat without one has the
+ * envelope's) is at or after the one before it. Returns the index of the first that is not, or -1.
+ */
+export function outOfOrderReading(eventTimeMs: number, readings: ReadonlyArray<Record<string, unknown>>): number {
+  let last = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as Record<string, unknown>;
+    const body = r[r.reading as string] as { time_ms?: unknown } | null | undefined;
+    const t = Number(body?.time_ms ?? 0) || eventTimeMs;
+    if (t < last) return i;
+    last = t;
+  }
+  return -1;
+}
+
+const telemetryOf = <R extends z.ZodType>(reading: R) =>
+  z.object({ envelope: telemetryEnvelope, readings: z.array(reading).min(1, 'required: at least one reading').max(1000) }).superRefine((t, ctx) => {
+    const readings = t.readings as ReadonlyArray<Record<string, unknown>>;
+    const i = outOfOrderReading(t.envelope.eventTimeMs, readings);
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: ['readings', i, String(readings[i]?.reading), 'time_ms'], message: 'readings must be in time order' });
+  });
+
 const telemetrySchemas = {
-  barcode: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('scan', scan)).min(1, 'required: at least one reading').max(1000) }),
-  sorter: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('event', sorterEvent)).min(1, 'required: at least one reading').max(1000) }),
-  robot_fleet: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('state', robotState)).min(1, 'required: at least one reading').max(1000) }),
+  barcode: telemetryOf(readingOf('scan', scan)),
+  sorter: telemetryOf(readingOf('event', sorterEvent)),
+  robot_fleet: telemetryOf(readingOf('state', robotState)),
 };
 
 // ---- hello ----------------------------------------------------------------------------------------

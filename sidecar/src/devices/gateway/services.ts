@@ -16,7 +16,7 @@ abstract class FamilyGatewayService {
   constructor(private readonly ctx: GatewayContext) {}
 
   private get service(): ReturnType<typeof lazyService> {
-    this.lazy ??= lazyService(loadServices()[this.family]);
+    this.lazy ??= lazyService(this.family, loadServices()[this.family]);
     return this.lazy;
   }
 
