@@ -47,7 +47,7 @@ function envelope(e: unknown): ParsedEnvelope | undefined {
   if (key !== '' && !(typeof key === 'string' && KEY_TEXT.test(key))) return undefined;
   const seq = u64(e.sequence);
   if (seq < 1) return undefined;
-  if (!ms(e.event_time_ms)) return undefined;
+  if (!ms(e.event_time_ms) || u64(e.header_id) < 0) return undefined;
   return {
     adapterId: e.adapter_id as string,
     deviceId: e.device_id as string,

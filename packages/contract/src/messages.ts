@@ -35,6 +35,8 @@ const envelopeShape = {
   sequence: u64.refine((n) => n >= 1, 'required: >= 1'),
   correlation_id: optText(200),
   event_time_ms: requiredMs,
+  /** VDA 5050 headerId of the message the adapter translated, if any; carried, not used. */
+  header_id: u64,
 };
 const toEnvelope = (e: { adapter_id: string; device_id: string; sequence: number; idempotency_key: string; correlation_id: string; event_time_ms: number }): ParsedEnvelope => ({
   adapterId: e.adapter_id,
@@ -76,10 +78,13 @@ const lot = optText(100);
 const pickLine = z
   .object({ product: productRef, quantity: positive, lot, location: locationRef.nullish() })
   .transform((l) => ({ product: l.product, quantity: l.quantity, ...(l.lot ? { lot: l.lot } : {}), ...(l.location ? { location: l.location } : {}) }));
+/** Line.location is "only used by PickConfirmed": anywhere else it is refused rather than dropped. */
+const noLocation = z.null('only pick_confirmed lines take a location').optional();
 const productLine = z
-  .object({ product: productRef, quantity: positive, lot })
+  .object({ product: productRef, quantity: positive, lot, location: noLocation })
   .transform((l) => ({ product: l.product, quantity: l.quantity, ...(l.lot ? { lot: l.lot } : {}) }));
-const plainLine = z.object({ product: productRef, quantity: positive }).transform((l) => ({ product: l.product, quantity: l.quantity }));
+/** pack.completed lines carry no lot in the update contract: one sent is refused rather than dropped. */
+const plainLine = z.object({ product: productRef, quantity: positive, lot: z.literal('', 'pack_completed lines take no lot'), location: noLocation }).transform((l) => ({ product: l.product, quantity: l.quantity }));
 
 // ---- ERP update payloads (proto oneof case -> update type and body payload) -------------------------
 const STATUS: Record<string, 'online' | 'offline' | 'error'> = { STATUS_ONLINE: 'online', STATUS_OFFLINE: 'offline', STATUS_ERROR: 'error' };
@@ -349,3 +354,9 @@ function parseUpdate(raw: unknown): ParsedMessage {
   } as ErpUpdate;
   return { kind: 'update', envelope: e, update };
 }
+
+/**
+ * The schemas by the proto messages they validate, for test/unit/contract/proto-drift.unit.spec.ts,
+ * which walks them next to the protos so that neither side can gain a field or enum value alone.
+ */
+export const SCHEMA_ROOTS = { hello, telemetry: telemetrySchemas, updateEnvelope, payloads, payloadCases: PAYLOAD_CASES } as const;
