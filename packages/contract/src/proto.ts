@@ -5,11 +5,12 @@ import { loadSync, type Options } from '@grpc/proto-loader';
 import { SERVICE_NAMES, type Family } from './families';
 
 /**
- * Where the protos are. The package carries a copy in its own `proto/` folder (the build and `npm pack`
- * copy it from the repository's top-level `proto/`, the source of truth; a test checks the copy is
- * identical). From the sources inside the repository, before any build, the top-level folder is used.
+ * Where the protos are. Inside the repository (sources, tsc output, the sidecar image) that is the
+ * top-level `proto/`, the source of truth, three levels up from src/ or dist/. An installed package
+ * uses the copy it carries in its own `proto/` (the build and `npm pack` copy it from the top-level
+ * folder; test/integration/adapter-sdk-package.int.spec.ts checks the packed copy is identical).
  */
-const CANDIDATES = [join(__dirname, '..', 'proto'), join(__dirname, '..', '..', '..', 'proto')];
+const CANDIDATES = [join(__dirname, '..', '..', '..', 'proto'), join(__dirname, '..', 'proto')];
 export const PROTO_ROOT = CANDIDATES.find((d) => existsSync(join(d, 'logistics', 'device', 'v1', 'common.proto'))) ?? (CANDIDATES[0] as string);
 export const PROTO_FILES = ['logistics/device/v1/barcode.proto', 'logistics/device/v1/sorter.proto', 'logistics/device/v1/robot_fleet.proto'];
 /** The loader options of the contract: keep field names, 64-bit integers and enums as strings, defaults, oneof case fields. */
