@@ -9,6 +9,7 @@ import { GatewayError, InvalidArgument, PermissionDenied, statusName, toGatewayE
 import type { GatewayMetrics } from './metrics';
 import type { BudgetMember, IngestBudget } from './budget';
 import { PauseReasons, type PauseReason } from './pause';
+import type { ReadGates } from './readgate';
 import { authorise, derive, validate } from './pipeline';
 import type { Undecodable } from './proto';
 import type { StreamStateMap } from './state';
@@ -37,6 +38,8 @@ export interface GatewayContext {
   log: Logger;
   /** Gateway-wide bytes / messages held unanswered; spending it pauses every stream. */
   budget: IngestBudget;
+  /** Bounded read-ahead of every call (readgate.ts); the session reports each message it takes. */
+  reads: ReadGates;
   /** Last sequence answered (durable or finally rejected) per adapter + stream; the resume point. Bounded LRU. */
   resume: StreamStateMap<number>;
   buckets: Map<string, TokenBucket>;
@@ -111,6 +114,7 @@ export class StreamSession implements BudgetMember {
   private onData(wire: unknown): void {
     if (this.closed) return;
     const receivedAt = performance.now();
+    this.ctx.reads.taken(wire);
     const bytes = Buffer.isBuffer(wire) ? wire.length : 0;
     const raw = Buffer.isBuffer(wire) ? this.decode(wire) : wire;
     const answers = this.answers;
@@ -154,12 +158,22 @@ export class StreamSession implements BudgetMember {
     if (updates.length === 0) return this.settle(pending, { ack: { updates: 0, duplicate: false } });
     const source = valid.kind === 'update' ? 'adapter' : 'telemetry';
     const eventTimeMs = valid.envelope.eventTimeMs;
+    // An update from the adapter is about its message's size, counted already; updates derived from
+    // telemetry can gather lines over many messages, so what they hold until confirmed is counted too.
+    const derivedBytes = source === 'telemetry' ? updates.reduce((n, u) => n + JSON.stringify(u).length, 0) : 0;
+    this.ctx.budget.take(derivedBytes, 0);
     const publishes = updates.map((u) =>
       this.ctx.publisher.publish(u, { sequence: seq, eventTimeMs }).then(() => this.ctx.metrics.updates.inc({ family: this.family, type: u.type, source })),
     );
     Promise.all(publishes).then(
-      () => this.settle(pending, { ack: { updates: updates.length, duplicate: false } }),
-      (err: unknown) => this.fail(pending, toGatewayError(err)),
+      () => {
+        this.ctx.budget.give(derivedBytes, 0);
+        this.settle(pending, { ack: { updates: updates.length, duplicate: false } });
+      },
+      (err: unknown) => {
+        this.ctx.budget.give(derivedBytes, 0);
+        this.fail(pending, toGatewayError(err));
+      },
     );
   }
 
