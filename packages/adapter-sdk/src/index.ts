@@ -1,6 +1,7 @@
 /**
  * Logistics Bridge adapter SDK: connect a device family to the bridge's gRPC gateway in a few lines.
- * See adapters/README.md for a complete example and the reconnect / resume semantics.
+ * The package's README is the guide (install, connect, send, work, resume, errors); the contract it
+ * speaks is `@logistics-bridge/contract`.
  */
 import { AdapterClient, type ConnectOptions } from './client';
 
