@@ -69,6 +69,18 @@ describe('gateway ingest pipeline: the contract on every path', () => {
       ['a 300-character scan', [{ scan: scan({ data: 'X'.repeat(300), confirmed: true }) }]],
       ['quantities that add up to Infinity', [{ scan: scan({ quantity: 1.7e308 }) }, { scan: scan({ quantity: 1.7e308, time_ms: String(T + 2000) }) }, { scan: scan({ data: 'WH/OUT/1', time_ms: String(T + 4000), confirmed: true }) }]],
     ];
+    const robot = (status: string) => ({
+      state: { time_ms: String(T), robot_id: 'r-1', task_id: 't-1', picking_name: 'WH/OUT/1', action_states: [{ action_id: 'a1', action_type: 'pick', action_status: status, result_description: 'product_id=0;quantity=1' }] },
+    });
+    {
+      const v = validate('robot_fleet', wire('robot_fleet', { telemetry: { envelope: env({ device_id: 'r-1' }), readings: [robot('ACTION_STATUS_RUNNING'), robot('ACTION_STATUS_FINISHED')] } }));
+      assert.ok(!('error' in v));
+      assert.throws(
+        () => derive(v as Valid, createRelevance({ family: 'robot_fleet' }), T),
+        (err: unknown) => err instanceof GatewayError && err.code === status.INVALID_ARGUMENT && err.fieldPath === 'telemetry.readings[1]' && /product\.id/.test(err.message),
+        'product_id=0',
+      );
+    }
     for (const [what, readings] of cases) {
       const v = validate('barcode', wire('barcode', { telemetry: { envelope: env(), readings } }));
       if ('error' in v) {
