@@ -1,11 +1,11 @@
 import amqp from 'amqplib';
-import type { ErpUpdate } from '../sidecar/src/devices/contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import { UPDATE_MODEL } from '../sidecar/src/inbound';
 import { OdooClient } from '../sidecar/src/odoo';
 import { OdooFixtures } from '../tools/fixtures';
 import { publishUpdates, startApplier, until } from '../test/support/applier';
 import { locateOdoo, startOdoo } from '../test/support/odoo';
-import { gs1CheckDigit } from '../sidecar/src/devices/relevance';
+import { gs1CheckDigit } from '@logistics-bridge/contract';
 import { numericFlags } from './args';
 
 /**

@@ -13,8 +13,12 @@ export const ROOT = join(__dirname, '..');
 /** The node options sidecar/Dockerfile deploys with (its `ENV NODE_OPTIONS=` line). */
 export const DEPLOYED_NODE_ARGS: readonly string[] = (/^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'sidecar', 'Dockerfile'), 'utf8'))?.[1] ?? '').split(' ').filter(Boolean);
 
-/** Compiles the bench's child modules and the sidecar into dist/ (bench/tsconfig.json), as the image's build does. */
+/**
+ * Compiles the workspace packages (the contract the sidecar imports) and then the bench's child modules
+ * and the sidecar into dist/ (bench/tsconfig.json), as the image's build does.
+ */
 export function buildDist(): void {
+  execFileSync('npm', ['run', 'build', '--workspaces'], { cwd: ROOT, stdio: 'inherit' });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
 }
 

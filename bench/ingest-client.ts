@@ -5,8 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { SERVICE_NAMES } from '../sidecar/src/devices/contract';
-import { LOADER_OPTIONS, PROTO_FILES } from '../sidecar/src/devices/gateway/proto';
+import { LOADER_OPTIONS, PROTO_FILES, SERVICE_NAMES } from '@logistics-bridge/contract';
 import { robotFleetTraffic, telemetryMessages } from '../test/support/device-traffic';
 
 export interface ClientPlan {
@@ -20,6 +19,19 @@ export interface ClientPlan {
   /** Adapter ids are `${prefix}${i}`, tokens `bench-token-${prefix}${i}-xxxxxxxx`. */
   prefix: string;
   streamSuffix: string;
+  /** Instead of fleet traffic: messages of about this many bytes (robot states carrying long error texts), near the gateway's size limit. */
+  messageBytes?: number;
+}
+
+/** Telemetry messages of about `bytes` each: robot states with 100 errors of 1,000 characters (~100 KB a state). */
+function largeMessages(id: string, streamId: string, perStream: number, bytes: number): unknown[] {
+  const errors = Array.from({ length: 100 }, (_, i) => ({ error_type: `w${i}`, error_level: 'LEVEL_WARNING', error_description: 'x'.repeat(1000) }));
+  const perMessage = Math.max(1, Math.floor(bytes / 102_000));
+  const start = 1_767_225_600_000;
+  const readings = Array.from({ length: perStream * perMessage }, (_, i) => ({
+    state: { time_ms: String(start + i * 100), robot_id: 'robot-0', battery_charge: 80, errors },
+  }));
+  return telemetryMessages(id, streamId, readings, perMessage).slice(0, perStream);
 }
 
 type Duplex = grpc.ClientDuplexStream<unknown, Record<string, unknown>>;
@@ -64,6 +76,7 @@ async function run(plan: ClientPlan): Promise<void> {
   const seconds = Math.ceil((plan.perStream * plan.batch) / (plan.robotsPerStream * 11)) + 1;
   const work = Array.from({ length: plan.streams }, (_, i) => {
     const id = `${plan.prefix}${i}`;
+    if (plan.messageBytes) return largeMessages(id, `${id}${plan.streamSuffix}`, plan.perStream, plan.messageBytes);
     const traffic = robotFleetTraffic(id, { robots: plan.robotsPerStream, seconds, taskSeconds: plan.taskSeconds });
     return telemetryMessages(id, `${id}${plan.streamSuffix}`, traffic.readings, plan.batch).slice(0, plan.perStream);
   });

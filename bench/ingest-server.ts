@@ -9,7 +9,9 @@ import * as grpc from '@grpc/grpc-js';
 import amqp from 'amqplib';
 import { Registry } from 'prom-client';
 import { Broker } from '../sidecar/src/broker';
-import { DeviceGateway, loadServices, type GatewayTokens } from '../sidecar/src/devices/gateway';
+import { loadServices } from '@logistics-bridge/contract';
+import type { GatewayTokens } from '../sidecar/src/config';
+import { DeviceGateway } from '../sidecar/src/devices/gateway';
 import { createLogger } from '../sidecar/src/telemetry';
 import { AMQP_URL } from '../test/support/env';
 

@@ -8,9 +8,10 @@
  * `--tsx 1` runs them under the tsx loader without them instead (about 18 MB more RSS before any
  * traffic). BENCH_SERVER_NODE_ARGS adds node options to the server processes (e.g. --cpu-prof). Prints msgs/s, readings/s, the ratio, the robot-fleet
  * reduction ratio (readings in per ERP update out), then a phase with 200 adapters connected at once,
- * peak RSS and the gateway's peak buffered bytes. The last line is one JSON object.
+ * peak RSS and the gateway's peak buffered bytes, then a phase of adapters sending messages near the
+ * 4 MiB limit (peak RSS, RSS after they left). The last line is one JSON object.
  *
- *   npm run bench -- ingest [--messages 60000] [--streams 4] [--batch 1] [--window 256] [--adapters 200] [--rounds 2] [--tsx 1]
+ *   npm run bench -- ingest [--messages 60000] [--streams 4] [--batch 1] [--window 256] [--adapters 200] [--rounds 2] [--bigStreams 2] [--bigMessages 25] [--tsx 1]
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { loadavg as osLoadavg } from 'node:os';
@@ -27,10 +28,12 @@ interface Args {
   adapters: number;
   tsx: number;
   rounds: number;
+  bigStreams: number;
+  bigMessages: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  return numericFlags(argv, { messages: 60_000, streams: 4, batch: 1, window: 256, adapters: 200, tsx: 0, rounds: 2 });
+  return numericFlags(argv, { messages: 60_000, streams: 4, batch: 1, window: 256, adapters: 200, tsx: 0, rounds: 2, bigStreams: 2, bigMessages: 25 });
 }
 
 interface ClientResult {
@@ -141,8 +144,16 @@ export async function main(argv: string[]): Promise<void> {
   say(`robot fleet:   ${reduction.toFixed(1)} readings in per ERP update out`);
 
   const many = await runClient(plan(gateway.port, { streams: args.adapters, perStream: 500, window: 32, robotsPerStream: 2, streamSuffix: '-b' }), tsx);
+  const afterMany = await gateway.stats();
+  // Messages near the 4 MiB limit, all sent at once (window = all): what the gateway holds of them is
+  // bounded by GATEWAY_MAX_BUFFERED_BYTES and the read gates, not by their number or size.
+  const bigPlan = plan(gateway.port, { streams: args.bigStreams, perStream: args.bigMessages, window: args.bigMessages, streamSuffix: '-big', messageBytes: 3_900_000 });
+  const big = await runClient(bigPlan, tsx);
   const end = await gateway.stop();
-  say(`${args.adapters} adapters:  ${(many.messages / many.seconds).toFixed(0)} msgs/s (${many.acks} acks), peak RSS of the gateway process ${end.peakRssMb.toFixed(0)} MB`);
+  say(`${args.adapters} adapters:  ${(many.messages / many.seconds).toFixed(0)} msgs/s (${many.acks} acks), peak RSS of the gateway process ${afterMany.peakRssMb.toFixed(0)} MB`);
+  say(
+    `near-limit messages: ${args.bigStreams} streams x ${args.bigMessages} messages of ~3.9 MB sent at once (${big.acks} acks, ${big.rejects} rejects, ${(big.seconds).toFixed(1)} s): peak RSS of the gateway process ${end.peakRssMb.toFixed(0)} MB, ${end.rssMb.toFixed(0)} MB after`,
+  );
   const pk = end.atPeak;
   say(`at the RSS peak: V8 heap ${pk.heapTotalMb.toFixed(0)} MB (${pk.heapUsedMb.toFixed(0)} MB used), external ${pk.externalMb.toFixed(0)} MB (array buffers ${pk.arrayBuffersMb.toFixed(0)} MB)`);
   say(`gateway buffers: at most ${(end.peakBufferedBytes / 2 ** 20).toFixed(1)} MB / ${end.peakBufferedMessages} adapter messages held at once; after: RSS ${end.rssMb.toFixed(0)} MB, heap used ${end.heapUsedMb.toFixed(0)} MB`);
@@ -157,7 +168,9 @@ export async function main(argv: string[]): Promise<void> {
       gateway_msgs_per_s: Math.round(gatewayRate),
       ratio: Number((gatewayRate / ceilingRate).toFixed(3)),
       reduction_ratio: Number(reduction.toFixed(1)),
-      peak_rss_mb: Math.round(end.peakRssMb),
+      peak_rss_mb: Math.round(afterMany.peakRssMb),
+      near_limit_peak_rss_mb: Math.round(end.peakRssMb),
+      near_limit_rss_after_mb: Math.round(end.rssMb),
       baseline_rss_mb: Math.round(gateway.baselineRssMb),
       bare_peak_rss_mb: Math.round(bareEnd.peakRssMb),
       peak_buffered_mb: Number((end.peakBufferedBytes / 2 ** 20).toFixed(1)),

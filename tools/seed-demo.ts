@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { gs1CheckDigit } from '../sidecar/src/devices/relevance';
+import { gs1CheckDigit } from '@logistics-bridge/contract';
 import { OdooFixtures } from './fixtures';
 
 /**

@@ -7,7 +7,7 @@
  * must not count them. Everything else goes to the bridge as is, double scans and misreads included:
  * debouncing and GS1 check digits are the bridge's job, done once for every vendor.
  */
-import type { ReadingSink, ScanMode } from '../sdk';
+import type { ReadingSink, ScanMode } from '@logistics-bridge/adapter-sdk';
 
 export interface ScannerEvent {
   ts: number;

@@ -7,7 +7,7 @@
  * Finished pick actions report what they picked in `resultDescription` as
  * `product_barcode=…;quantity=…;lot=…;location_barcode=…` (see adapters/README.md).
  */
-import type { ActionStatus, ReadingSink } from '../sdk';
+import type { ActionStatus, ReadingSink } from '@logistics-bridge/adapter-sdk';
 
 export interface Vda5050State {
   topic: 'state';

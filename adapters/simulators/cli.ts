@@ -5,7 +5,7 @@
  * Plays a deterministic scenario through the reference adapter and the SDK, then prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { AdapterClient } from '../sdk';
+import { AdapterClient } from '@logistics-bridge/adapter-sdk';
 import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, type AnyScenario } from './index';
 
 function parseArgs(argv: string[]): { family: string; flags: Map<string, string> } {

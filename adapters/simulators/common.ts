@@ -4,7 +4,7 @@
  * scenario's vendor events to a reference adapter in real time, faster, or as fast as possible.
  */
 
-import { gs1CheckDigit } from '../../sidecar/src/devices/relevance/gs1';
+import { gs1CheckDigit } from '@logistics-bridge/contract';
 
 /** mulberry32: small, fast, good enough for traffic generation, and identical on every platform. */
 export function seededRandom(seed: number): Random {

@@ -5,7 +5,7 @@
  */
 import { barcodeAdapter, type ScannerEvent } from '../barcode';
 import { robotFleetAdapter, type FleetMessage } from '../robot-fleet';
-import type { ReadingSink } from '../sdk';
+import type { ReadingSink } from '@logistics-bridge/adapter-sdk';
 import { sorterAdapter } from '../sorter';
 import { barcodeScenario, type BarcodeScenarioOptions } from './barcode';
 import { play, type PlayOptions, type Scenario } from './common';

@@ -6,7 +6,7 @@
  *   <epoch ms>;STATUS;OK|FAULT;<text>
  * Every telegram becomes one reading; the bridge decides what the ERP needs (one parcel.sorted per SSCC).
  */
-import type { ReadingSink, Reading, SorterEventKind } from '../sdk';
+import type { ReadingSink, Reading, SorterEventKind } from '@logistics-bridge/adapter-sdk';
 
 const KINDS: Record<string, SorterEventKind> = {
   INDUCT: 'KIND_INDUCTED',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { connect, type AdapterClient } from '../../adapters/sdk';
+import { connect, type AdapterClient } from '@logistics-bridge/adapter-sdk';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';

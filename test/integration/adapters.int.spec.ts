@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { connect, type AdapterClient } from '../../adapters/sdk';
+import { connect, type AdapterClient } from '@logistics-bridge/adapter-sdk';
 import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, sscc, type AnyScenario, type ExpectedUpdate } from '../../adapters/simulators';
 import { readQueue, startGateway, tokenOf, type GatewayFixture } from '../support/gateway';
 

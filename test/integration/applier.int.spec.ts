@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { Broker } from '../../sidecar/src/broker';
-import type { ErpUpdate } from '../../sidecar/src/devices/contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import { Applier, ApplierMetrics, type ApplyTarget } from '../../sidecar/src/inbound';
 import { OdooTransportError } from '../../sidecar/src/odoo';
 import { publishUpdates, silentLog, until, update } from '../support/applier';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { connect } from '../../adapters/sdk';
+import { connect } from '@logistics-bridge/adapter-sdk';
 import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, type AnyScenario } from '../../adapters/simulators';
 import { readQueue, startGateway, TOKENS, type GatewayFixture } from '../support/gateway';
 

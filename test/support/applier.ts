@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Channel, GetMessage } from 'amqplib';
 import { Registry } from 'prom-client';
 import { Broker } from '../../sidecar/src/broker';
-import type { ErpUpdate } from '../../sidecar/src/devices/contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import { declareUpdatesQueue } from '../../sidecar/src/devices/gateway';
 import { Applier, ApplierMetrics, type ApplierOptions } from '../../sidecar/src/inbound';
 import { OdooClient } from '../../sidecar/src/odoo';

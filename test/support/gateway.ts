@@ -8,10 +8,12 @@ import { loadSync } from '@grpc/proto-loader';
 import amqp from 'amqplib';
 import { Registry } from 'prom-client';
 import { Broker } from '../../sidecar/src/broker';
-import { DeviceGateway, LOADER_OPTIONS, PROTO_FILES, SERVICE_NAMES, type DeviceGatewayOptions, type Family, type GatewayTokens } from '../../sidecar/src/devices/gateway';
+import { gs1CheckDigit, LOADER_OPTIONS, PROTO_FILES, SERVICE_NAMES, type Family } from '@logistics-bridge/contract';
+import type { GatewayTokens } from '../../sidecar/src/config';
+import { DeviceGateway, type DeviceGatewayOptions } from '../../sidecar/src/devices/gateway';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { AMQP_URL } from './env';
-import { gs1CheckDigit } from '../../sidecar/src/devices/relevance/gs1';
+
 
 export const TOKENS: GatewayTokens = {
   'sorter-a': { token: 'sorter-a-token-0123456789', devices: ['sorter-1', 'scanner-*'], family: 'sorter', ratePerSecond: 100_000 },

@@ -1,3 +1,4 @@
 export { envSchema, SECRET_VARIABLES, toConfig, type Config, type Env } from './schema';
 export { loadConfig, loadConfigOrReport, resolveSecretFiles, redactUrl, ConfigError, type ReadFile } from './load';
 export { configTable } from './table';
+export { gatewayTokensSchema, adapterCredentialSchema, parseGatewayTokens, type GatewayTokens, type AdapterCredential } from './gateway-tokens';

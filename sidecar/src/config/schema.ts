@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gatewayTokensSchema, type GatewayTokens } from '../devices/gateway/auth';
+import { gatewayTokensSchema, type GatewayTokens } from './gateway-tokens';
 
 /**
  * The sidecar's whole configuration: one zod schema over the environment, parsed once by `loadConfig`.

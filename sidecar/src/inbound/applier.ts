@@ -1,6 +1,6 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { SetupFn } from '../broker';
-import type { ErpUpdate } from '../devices/contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import { declareUpdatesQueue, UPDATES_QUEUE } from '../devices/gateway';
 import type { Service } from '../lifecycle';
 import type { CallOptions } from '../odoo';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkErpUpdate, type ErpUpdate } from '../devices/contract';
+import { checkErpUpdate, type ErpUpdate } from '@logistics-bridge/contract';
 import { OdooAccessError, OdooAuthError, OdooError, OdooServerError, OdooTransportError, OdooUserError } from '../odoo';
 import { backoffDelay, type BackoffPolicy } from '../retry';
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
-import { Authenticator, GatewayError, parseGatewayTokens, TokenBucket, toGrpcStatus } from '../../../sidecar/src/devices/gateway';
+import { parseGatewayTokens } from '../../../sidecar/src/config';
+import { Authenticator, GatewayError, TokenBucket, toGrpcStatus } from '../../../sidecar/src/devices/gateway';
 
 describe('gateway auth', () => {
   const auth = new Authenticator(

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { GS, gs1CheckDigit, gs1Date, hasValidCheckDigit, isValidSscc, normaliseGtin, parseScan } from '../../../sidecar/src/devices/relevance';
+import { gs1CheckDigit, hasValidCheckDigit, isValidSscc } from '@logistics-bridge/contract';
+import { GS, gs1Date, normaliseGtin, parseScan } from '../../../sidecar/src/devices/relevance';
 
 describe('GS1 parsing and check digits', () => {
   describe('mod-10 check digits', () => {

@@ -1,25 +1,16 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import {
-  createRelevance,
-  ScanDebouncer,
-  type BarcodeTelemetryMsg,
-  type ErpUpdate,
-  type RobotFleetTelemetryMsg,
-  type RobotStateMsg,
-  type ScanReadingMsg,
-  type SorterEventMsg,
-  type SorterTelemetryMsg,
-} from '../../../sidecar/src/devices/relevance';
+import type { BarcodeTelemetryMsg, ErpUpdate, ParsedEnvelope, RobotFleetTelemetryMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, SorterTelemetryMsg } from '@logistics-bridge/contract';
+import { createRelevance, ScanDebouncer } from '../../../sidecar/src/devices/relevance';
 
 const T0 = Date.UTC(2026, 0, 15, 8, 0, 0);
 const SSCC_A = '106141411234567897';
 const SSCC_B = '006141411234567890';
 
 let seq = 0;
-function envelope(deviceId: string, timeMs: number) {
+function envelope(deviceId: string, timeMs: number): ParsedEnvelope {
   seq += 1;
-  return { adapter_id: 'ad-1', device_id: deviceId, sequence: String(seq), idempotency_key: '', correlation_id: '', event_time_ms: String(timeMs), header_id: '0' };
+  return { adapterId: 'ad-1', deviceId, sequence: seq, idempotencyKey: '', correlationId: null, eventTimeMs: timeMs };
 }
 function scanMsg(deviceId: string, scans: Array<Partial<ScanReadingMsg> & { time_ms: number }>): BarcodeTelemetryMsg {
   return {
@@ -263,20 +254,6 @@ describe('ERP relevance', () => {
       const back = rel.ingest(heartbeatMsg('sorter-1', lastBeat + 95_000), lastBeat + 95_000);
       assert.deepEqual(back.map(statusOf), ['online']);
       assert.equal(new Set(out.concat(offline, back).map((u) => u.idempotency_key)).size, out.length + 2, 'distinct keys per change');
-    });
-  });
-
-  describe('input shapes', () => {
-    it('accepts the gateway\'s validated {family, telemetry} wrapper with a camelCase envelope', () => {
-      const rel = createRelevance();
-      const out = rel.ingest({
-        family: 'sorter',
-        telemetry: {
-          envelope: { adapterId: 'ad-2', deviceId: 'sorter-9', sequence: 42, correlationId: null, eventTimeMs: T0 },
-          readings: [{ reading: 'event', event: { time_ms: String(T0), kind: 'KIND_DIVERTED', sscc: SSCC_A, chute: 'C3' } }],
-        },
-      });
-      assert.deepEqual(out.map((u) => [u.idempotency_key, u.device_id, u.event_time]), [[`ad-2:parcel.sorted:${SSCC_A}`, 'sorter-9', new Date(T0).toISOString()]]);
     });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkErpUpdate, type ErpUpdate } from '../../../sidecar/src/devices/contract';
+import { checkErpUpdate, type ErpUpdate } from '@logistics-bridge/contract';
 import {
   ApplyProtocolError,
   batchRetryDelay,

@@ -1,7 +1,8 @@
 /**
- * The gateway-wide ingest budget: bytes (wire size) and count of adapter messages the gateway holds,
- * from the moment a session takes a message off its stream until it is answered (acked or rejected,
- * which for updates means after the broker confirmed). When a message spends the budget, every stream
+ * The gateway-wide ingest budget: bytes and count of adapter messages the gateway holds, from the
+ * moment grpc-js hands a message's bytes over (readgate.ts) until it is answered (acked or rejected,
+ * which for updates means after the broker confirmed), plus the ERP updates derived from telemetry
+ * while they wait for their confirms (their JSON size). When a message spends the budget, every stream
  * stops reading at once (no more HTTP/2 WINDOW_UPDATEs, so the adapters' writes block) and all resume
  * when the holdings fell below the low-water mark. A slow broker therefore slows the adapters down
  * instead of growing the heap: the gateway never holds more than the budget plus the one message that
@@ -49,10 +50,10 @@ export class IngestBudget {
     this.members.delete(member);
   }
 
-  /** Counts one message in; when that spends the budget, every stream is held. */
-  take(bytes: number): void {
+  /** Counts one message (or, with `messages` 0, bytes alone) in; when that spends the budget, every stream is held. */
+  take(bytes: number, messages = 1): void {
     this.bytes += bytes;
-    this.messages += 1;
+    this.messages += messages;
     if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
     if (this.messages > this.peakMessages) this.peakMessages = this.messages;
     if (!this.holding && (this.bytes >= this.limits.maxBytes || this.messages >= this.limits.maxMessages)) {
@@ -63,9 +64,9 @@ export class IngestBudget {
   }
 
   /** Counts one answered message out; below the low-water mark every stream is released. */
-  give(bytes: number): void {
+  give(bytes: number, messages = 1): void {
     this.bytes -= bytes;
-    this.messages -= 1;
+    this.messages -= messages;
     if (this.holding && this.bytes <= this.lowBytes && this.messages <= this.lowMessages) {
       this.holding = false;
       for (const m of [...this.members]) m.release();

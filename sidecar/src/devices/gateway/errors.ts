@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { ContractViolation } from '@logistics-bridge/contract';
 
 /**
  * The gateway's error ladder. Code that finds a problem throws (or returns) one of these; the edge maps
@@ -59,9 +60,13 @@ export function statusName(code: status): string {
   return status[code] ?? 'UNKNOWN';
 }
 
-/** Any thrown value as a GatewayError; unknown errors become INTERNAL without leaking their text. */
+/**
+ * Any thrown value as a GatewayError: a contract violation is INVALID_ARGUMENT with its field path;
+ * unknown errors become INTERNAL without leaking their text.
+ */
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (err instanceof ContractViolation) return new InvalidArgument(err.path, err.message);
   return new GatewayError(status.INTERNAL, 'internal error');
 }
 

@@ -1,6 +1,6 @@
 import type { Channel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '../../telemetry';
-import type { ErpUpdate } from '../contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import { Unavailable } from './errors';
 
 /** The updates queue the applier consumes. */

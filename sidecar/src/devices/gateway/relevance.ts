@@ -1,5 +1,5 @@
 import { createRelevance, type RelevanceStream } from '../relevance';
-import type { Family } from './schemas';
+import type { Family } from '@logistics-bridge/contract';
 
 export type { RelevanceStream };
 

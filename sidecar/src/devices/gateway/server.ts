@@ -3,8 +3,10 @@ import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { Service } from '../../lifecycle';
 import type { Logger } from '../../telemetry';
-import { Authenticator, type GatewayTokens } from './auth';
+import type { GatewayTokens } from '../../config';
+import { Authenticator } from './auth';
 import { IngestBudget } from './budget';
+import { ReadGates } from './readgate';
 import { GatewayError } from './errors';
 import { GatewayMetrics } from './metrics';
 import { UPDATES_QUEUE, UpdatePublisher, type ConfirmChannelSource } from './publisher';
@@ -15,6 +17,12 @@ import { StreamStateMap } from './state';
 import { DEVICE_WORK_QUEUE, WorkRouter } from './work';
 import type { Channel } from 'amqplib';
 import type { TopologyNames } from '../../broker';
+
+/**
+ * Messages a call may have received and not yet handed to its session (readgate.ts); grpc-js would
+ * read 16 ahead. One keeps what a paused stream holds to one message beyond the one being handled.
+ */
+const READ_AHEAD = 1;
 
 export interface GatewayTlsFiles {
   certFile: string;
@@ -84,6 +92,8 @@ export class DeviceGateway implements Service {
       () => this.dropTotals(),
       () => this.reductionRatio(),
     );
+    const budget = new IngestBudget({ maxBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024, maxMessages: opts.maxBufferedMessages ?? 8192 });
+    const reads = new ReadGates(budget, READ_AHEAD);
     this.ctx = {
       auth: new Authenticator(opts.tokens),
       publisher: this.publisher,
@@ -91,14 +101,16 @@ export class DeviceGateway implements Service {
       metrics,
       limits: { maxInFlight: opts.maxInFlightPerStream ?? 512, maxMessageBytes, heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 5000 },
       log,
-      budget: new IngestBudget({ maxBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024, maxMessages: opts.maxBufferedMessages ?? 8192 }),
+      budget,
+      reads,
       resume: new StreamStateMap(opts.maxStreamStates ?? 10_000, (k) => this.ctx.sessions.has(k)),
       buckets: new Map(),
       sessions: new Map(),
       streams: new StreamStateMap(opts.maxStreamStates ?? 10_000, (k) => this.ctx.sessions.has(k)),
     };
     // grpc-js's server honours no HTTP/2 window options: each stream keeps Node's default 64 KiB
-    // receive window, which is what a paused stream can still take in. `grpc-node.max_session_memory`
+    // receive window, which is what a paused stream can still take in, besides the READ_AHEAD messages
+    // its read gate lets grpc-js hand over (counted in the budget). `grpc-node.max_session_memory`
     // is left unset (grpc-js then disables it) because reaching it makes Node refuse new streams with
     // ENHANCE_YOUR_CALM; memory is bounded by pausing reads instead (see IngestBudget).
     this.server = new Server({
@@ -106,6 +118,7 @@ export class DeviceGateway implements Service {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
+      interceptors: [reads.interceptor],
     });
     this.services = [new BarcodeGatewayService(this.ctx), new SorterGatewayService(this.ctx), new RobotFleetGatewayService(this.ctx)];
     for (const s of this.services) this.server.addService(s.definition, s.implementation());

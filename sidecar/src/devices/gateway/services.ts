@@ -1,6 +1,7 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { lazyService, loadServices } from './proto';
-import type { Family } from './schemas';
+import { loadServices } from '@logistics-bridge/contract';
+import { lazyService } from './proto';
+import type { Family } from '@logistics-bridge/contract';
 import { StreamSession, type DuplexCall, type GatewayContext } from './session';
 
 /**
@@ -15,7 +16,7 @@ abstract class FamilyGatewayService {
   constructor(private readonly ctx: GatewayContext) {}
 
   private get service(): ReturnType<typeof lazyService> {
-    this.lazy ??= lazyService(loadServices()[this.family]);
+    this.lazy ??= lazyService(this.family, loadServices()[this.family]);
     return this.lazy;
   }
 

@@ -1,39 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import { parseAdapterMessage, type Family, type ParsedHello } from '@logistics-bridge/contract';
 import type { Logger } from '../../telemetry';
-import type { ErpUpdate } from '../contract';
-import { checkDevice, TokenBucket, type Authenticator, type Principal } from './auth';
+import { AnswerQueue, type Answer, type Outcome, type Pending } from './answers';
+import { TokenBucket, type Authenticator, type Principal } from './auth';
 import { GatewayError, InvalidArgument, PermissionDenied, statusName, toGatewayError, toGrpcStatus, Unauthenticated } from './errors';
 import type { GatewayMetrics } from './metrics';
 import type { BudgetMember, IngestBudget } from './budget';
-import { fastTelemetryEnvelope } from './fastpath';
+import { PauseReasons, type PauseReason } from './pause';
+import type { ReadGates } from './readgate';
+import { authorise, derive, validate } from './pipeline';
 import type { Undecodable } from './proto';
 import type { StreamStateMap } from './state';
 import type { UpdatePublisher } from './publisher';
-import type { TelemetryMsg } from '../relevance';
 import type { RelevanceFactory, RelevanceStream } from './relevance';
-import { parseAdapterMessage, peekSequence, type Family, type ParsedEnvelope, type ParsedHello } from './schemas';
 
 /** Requests arrive as their wire bytes (see `lazyService`); the session decodes them. */
 export type DuplexCall = ServerDuplexStream<unknown, unknown>;
 /** Decodes one request of the service (protobuf -> proto-loader object), or marks it Undecodable. */
 export type RequestDecoder = (bytes: Buffer) => unknown;
-
-/** The device ids a reading names, in the wire shape (and in the shape zod returns, which keeps them). */
-interface ReadingIds {
-  reading?: unknown;
-  heartbeat?: { device_id?: unknown } | null;
-  state?: { robot_id?: unknown } | null;
-  scan?: { device_id?: unknown } | null;
-  event?: { device_id?: unknown } | null;
-}
-
-/**
- * Messages grpc-js may decode ahead of the session per stream (its Readable buffer); the grpc-js default
- * is 16. Fewer keeps what a paused stream holds small; they are wire bytes, not decoded objects.
- */
-const READ_AHEAD = 2;
 
 export interface SessionLimits {
   /** Messages received and not yet answered per stream; above it the stream stops reading. */
@@ -52,6 +38,8 @@ export interface GatewayContext {
   log: Logger;
   /** Gateway-wide bytes / messages held unanswered; spending it pauses every stream. */
   budget: IngestBudget;
+  /** Bounded read-ahead of every call (readgate.ts); the session reports each message it takes. */
+  reads: ReadGates;
   /** Last sequence answered (durable or finally rejected) per adapter + stream; the resume point. Bounded LRU. */
   resume: StreamStateMap<number>;
   buckets: Map<string, TokenBucket>;
@@ -60,20 +48,12 @@ export interface GatewayContext {
   streams: StreamStateMap<RelevanceStream>;
 }
 
-/** `lost`: the update could not be made durable and the call ends; its sequence is never answered. */
-type Outcome = { ack: { updates: number; duplicate: boolean } } | { reject: GatewayError } | { lost: true };
-interface Pending {
-  seq: number;
-  receivedAt: number;
-  /** Wire bytes, counted in the gateway budget until answered. */
-  bytes: number;
-  outcome?: Outcome;
-}
-
 /**
  * One adapter stream: hello, then telemetry and updates answered strictly in sequence order (an Ack
  * or Reject for N is written only after everything before N was answered), acks only after the
- * broker confirmed. Reading pauses while `maxInFlight` messages are unanswered, while the gateway-wide
+ * broker confirmed. The jobs are split: the ingest steps are pipeline.ts, the order of answers and the
+ * resume point answers.ts, why the stream is not reading pause.ts; this class is the I/O between them
+ * and the call. Reading pauses while `maxInFlight` messages are unanswered, while the gateway-wide
  * budget is spent, or while the adapter does not read its acks, so HTTP/2 flow control pushes back on
  * the adapter instead of memory growing.
  */
@@ -83,24 +63,14 @@ export class StreamSession implements BudgetMember {
   private key = '';
   private relevance: RelevanceStream | undefined;
   private bucket: TokenBucket | undefined;
-  private readonly queue: Pending[] = [];
-  private head = 0;
-  private lastSeen = 0;
-  private resumeAtHello = 0;
-  private paused = false;
+  /** Set at the Hello; until then nothing but the Hello is read. */
+  private answers: AnswerQueue | undefined;
+  private readonly pause = new PauseReasons();
+  /** A FlowControl PAUSE was sent and not followed by a RESUME yet. */
   private pausedHinted = false;
-  private writeBlocked = false;
-  private helloPending = false;
-  /** Per-stream in-flight limit reached; cleared at half of it. */
-  private full = false;
-  /** The gateway-wide budget is spent. */
-  private budgetHeld = false;
-  /** Shutting down or replaced: never reads again. */
-  private draining = false;
   private inBudget = false;
   private readonly m: SessionMetrics;
   private closed = false;
-  private failed = false;
   private idleWaiters: Array<() => void> = [];
   private readonly log: Logger;
 
@@ -120,8 +90,6 @@ export class StreamSession implements BudgetMember {
     } catch (err) {
       return this.end(toGatewayError(err));
     }
-    const rs = (this.call as unknown as { _readableState?: { highWaterMark?: number } })._readableState;
-    if (rs && typeof rs.highWaterMark === 'number') rs.highWaterMark = READ_AHEAD;
     this.call.on('data', (m: unknown) => this.onData(m));
     this.call.on('end', () => void this.onEnd());
     this.call.on('cancelled', () => this.cleanup());
@@ -131,13 +99,12 @@ export class StreamSession implements BudgetMember {
 
   /** Messages received and not answered yet. */
   get inFlight(): number {
-    return this.queue.length - this.head;
+    return this.answers?.inFlight ?? 0;
   }
 
   /** Stops reading, waits (bounded) until every received message is answered, then ends the call. */
   async drainAndEnd(err: GatewayError, timeoutMs: number): Promise<void> {
-    this.draining = true;
-    this.updatePaused();
+    this.setPaused('draining', true);
     await Promise.race([this.idle(), new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
     this.end(err);
   }
@@ -147,83 +114,66 @@ export class StreamSession implements BudgetMember {
   private onData(wire: unknown): void {
     if (this.closed) return;
     const receivedAt = performance.now();
+    this.ctx.reads.taken(wire);
     const bytes = Buffer.isBuffer(wire) ? wire.length : 0;
     const raw = Buffer.isBuffer(wire) ? this.decode(wire) : wire;
-    if (!this.hello) {
-      if (this.helloPending) return; // paused; grpc-js may still deliver what it had buffered
-      this.helloPending = true;
-      this.updatePaused();
+    const answers = this.answers;
+    if (!answers) {
+      if (this.pause.has('hello')) return; // paused; grpc-js may still deliver what it had buffered
+      this.setPaused('hello', true);
       this.onHello(raw).then(
-        () => {
-          this.helloPending = false;
-          this.updatePaused();
-        },
+        () => this.setPaused('hello', false),
         (err: unknown) => this.end(toGatewayError(err)),
       );
       return;
     }
-    if (isUndecodable(raw)) return this.finish(this.enqueue(0, receivedAt, bytes), { reject: new InvalidArgument('', `cannot decode the message: ${raw.error}`) }, 'invalid');
+    if (isUndecodable(raw)) {
+      return this.settle(this.enqueue(answers, 0, receivedAt, bytes), { reject: new InvalidArgument(raw.path, raw.path ? raw.error : `cannot decode the message: ${raw.error}`) }, 'invalid');
+    }
     const msg = raw as Record<string, unknown>;
     const kind = typeof msg.kind === 'string' ? msg.kind : '';
     this.m.messages(kind || 'unknown').inc();
-    let env: ParsedEnvelope;
-    let readings: readonly ReadingIds[] | undefined;
-    let update: ErpUpdate | undefined;
-    // The common valid telemetry takes the hand-written fast path; anything it is not sure of goes
-    // through the zod schemas, which accept it or name the bad field.
-    const fast = kind === 'telemetry' ? fastTelemetryEnvelope(this.family, msg) : undefined;
-    if (fast) {
-      env = fast;
-      readings = (msg.telemetry as { readings: ReadingIds[] }).readings;
-    } else {
-      try {
-        const parsed = parseAdapterMessage(this.family, raw);
-        if (parsed.kind === 'hello') throw new InvalidArgument('hello', 'a stream has exactly one hello, its first message');
-        env = parsed.envelope;
-        if (parsed.kind === 'telemetry') readings = parsed.telemetry.telemetry.readings;
-        else update = parsed.update;
-      } catch (err) {
-        const seq = peekSequence(raw);
-        const fresh = seq > this.lastSeen;
-        if (fresh) this.lastSeen = seq;
-        return this.finish(this.enqueue(fresh ? seq : 0, receivedAt, bytes), { reject: toGatewayError(err) });
-      }
+    const valid = validate(this.family, msg);
+    if ('error' in valid) return this.settle(this.enqueue(answers, answers.refusedSequence(valid.seq), receivedAt, bytes), { reject: valid.error });
+    const seq = valid.envelope.sequence;
+    const verdict = answers.check(seq);
+    if (verdict.kind === 'replay') return this.settle(this.enqueue(answers, seq, receivedAt, bytes), { ack: { updates: 0, duplicate: true } });
+    if (verdict.kind === 'out_of_order') {
+      return this.settle(this.enqueue(answers, 0, receivedAt, bytes), { reject: new InvalidArgument(`${valid.kind}.envelope.sequence`, `must be greater than ${verdict.lastSeen}`) });
     }
-    const seq = env.sequence;
-    if (seq <= this.lastSeen) {
-      if (seq <= this.resumeAtHello) return this.finish(this.enqueue(seq, receivedAt, bytes), { ack: { updates: 0, duplicate: true } });
-      return this.finish(this.enqueue(0, receivedAt, bytes), { reject: new InvalidArgument(`${kind}.envelope.sequence`, `must be greater than ${this.lastSeen}`) });
-    }
-    this.lastSeen = seq;
-    const pending = this.enqueue(seq, receivedAt, bytes);
+    const pending = this.enqueue(answers, seq, receivedAt, bytes);
+    let updates;
     try {
-      this.authorize(kind, env.adapterId, env.deviceId, readings);
+      authorise(this.principal as Principal, valid);
       this.bucket?.take(Date.now());
+      if (valid.kind === 'telemetry') this.m.readings.inc(valid.telemetry.readings.length);
+      updates = derive(valid, this.relevance as RelevanceStream, Date.now());
     } catch (err) {
-      return this.finish(pending, { reject: toGatewayError(err) });
-    }
-    let updates: ErpUpdate[];
-    if (update) {
-      updates = [update];
-    } else {
-      this.m.readings.inc(readings?.length ?? 0);
-      try {
-        // The relevance module reads the validated wire shape (proto-loader object), not the parsed one.
-        updates = this.relevance?.ingest((msg as { telemetry: TelemetryMsg }).telemetry, Date.now()) ?? [];
-      } catch (err) {
-        this.log.error('relevance failed on a telemetry message', { adapterId: env.adapterId, sequence: seq, error: err instanceof Error ? err.message : String(err) });
-        return this.finish(pending, { reject: new GatewayError(status.INTERNAL, 'the gateway could not process this telemetry') });
+      if (!(err instanceof GatewayError)) {
+        this.log.error('relevance failed on a telemetry message', { adapterId: valid.envelope.adapterId, sequence: seq, error: err instanceof Error ? err.message : String(err) });
+        return this.settle(pending, { reject: new GatewayError(status.INTERNAL, 'the gateway could not process this telemetry') });
       }
+      return this.settle(pending, { reject: err });
     }
-    if (updates.length === 0) return this.finish(pending, { ack: { updates: 0, duplicate: false } });
-    const source = update ? 'adapter' : 'telemetry';
-    const eventTimeMs = env.eventTimeMs;
+    if (updates.length === 0) return this.settle(pending, { ack: { updates: 0, duplicate: false } });
+    const source = valid.kind === 'update' ? 'adapter' : 'telemetry';
+    const eventTimeMs = valid.envelope.eventTimeMs;
+    // An update from the adapter is about its message's size, counted already; updates derived from
+    // telemetry can gather lines over many messages, so what they hold until confirmed is counted too.
+    const derivedBytes = source === 'telemetry' ? updates.reduce((n, u) => n + JSON.stringify(u).length, 0) : 0;
+    this.ctx.budget.take(derivedBytes, 0);
     const publishes = updates.map((u) =>
       this.ctx.publisher.publish(u, { sequence: seq, eventTimeMs }).then(() => this.ctx.metrics.updates.inc({ family: this.family, type: u.type, source })),
     );
     Promise.all(publishes).then(
-      () => this.finish(pending, { ack: { updates: updates.length, duplicate: false } }),
-      (err: unknown) => this.fail(pending, toGatewayError(err)),
+      () => {
+        this.ctx.budget.give(derivedBytes, 0);
+        this.settle(pending, { ack: { updates: updates.length, duplicate: false } });
+      },
+      (err: unknown) => {
+        this.ctx.budget.give(derivedBytes, 0);
+        this.fail(pending, toGatewayError(err));
+      },
     );
   }
 
@@ -247,8 +197,8 @@ export class StreamSession implements BudgetMember {
     }
     if (this.closed) return;
     this.hello = hello;
-    this.resumeAtHello = this.ctx.resume.get(this.key) ?? 0;
-    this.lastSeen = this.resumeAtHello;
+    const resumeAfter = this.ctx.resume.get(this.key) ?? 0;
+    this.answers = new AnswerQueue(resumeAfter);
     let bucket = this.ctx.buckets.get(principal.adapterId);
     if (!bucket) {
       bucket = new TokenBucket(principal.ratePerSecond);
@@ -263,11 +213,11 @@ export class StreamSession implements BudgetMember {
     this.inBudget = true;
     this.ctx.budget.join(this);
     this.ctx.metrics.streams.inc({ family: this.family });
-    this.log.info('adapter stream connected', { adapterId: hello.adapterId, streamId: hello.streamId, family: this.family, resumeAfter: this.resumeAtHello, vendor: hello.vendor });
+    this.log.info('adapter stream connected', { adapterId: hello.adapterId, streamId: hello.streamId, family: this.family, resumeAfter, vendor: hello.vendor });
     this.write({
       hello_ack: {
         session_id: randomUUID(),
-        resume_after_sequence: String(this.resumeAtHello),
+        resume_after_sequence: String(resumeAfter),
         max_in_flight: this.ctx.limits.maxInFlight,
         max_message_bytes: this.ctx.limits.maxMessageBytes,
         heartbeat_interval_ms: this.ctx.limits.heartbeatIntervalMs,
@@ -276,103 +226,61 @@ export class StreamSession implements BudgetMember {
     });
   }
 
-  private authorize(kind: string, adapterId: string, deviceId: string, readings: readonly ReadingIds[] | undefined): void {
-    const principal = this.principal as Principal;
-    if (adapterId !== principal.adapterId) throw new PermissionDenied(`envelope.adapter_id must be ${principal.adapterId}`, `${kind}.envelope.adapter_id`);
-    checkDevice(principal, deviceId, `${kind}.envelope.device_id`);
-    if (!readings) return;
-    for (let i = 0; i < readings.length; i++) {
-      const r = readings[i] as ReadingIds;
-      let id: unknown;
-      let field = '';
-      if (r.reading === 'heartbeat') {
-        id = r.heartbeat?.device_id;
-        field = 'heartbeat.device_id';
-      } else if (r.reading === 'state') id = r.state?.robot_id;
-      else if (r.reading === 'scan') id = r.scan?.device_id;
-      else if (r.reading === 'event') id = r.event?.device_id;
-      if (typeof id === 'string' && id && id !== deviceId && !principal.allows(id)) {
-        if (!field) field = r.reading === 'state' ? 'state.robot_id' : `${String(r.reading)}.device_id`;
-        checkDevice(principal, id, `telemetry.readings[${i}].${field}`);
-      }
-    }
-  }
-
   // ---- answers in order ----------------------------------------------------------------------------
 
-  private enqueue(seq: number, receivedAt: number, bytes: number): Pending {
-    const p: Pending = { seq, receivedAt, bytes };
-    this.queue.push(p);
+  private enqueue(answers: AnswerQueue, seq: number, receivedAt: number, bytes: number): Pending {
+    const p = answers.enqueue(seq, receivedAt, bytes);
     this.ctx.budget.take(bytes);
-    if (!this.full && this.inFlight >= this.ctx.limits.maxInFlight) {
-      this.full = true;
-      this.updatePaused();
-    }
+    if (answers.inFlight >= this.ctx.limits.maxInFlight) this.setPaused('full', true);
     return p;
   }
 
-  private finish(p: Pending, outcome: Outcome, reason?: string): void {
-    p.outcome = outcome;
+  private settle(p: Pending, outcome: Outcome, reason?: string): void {
     if ('reject' in outcome) this.ctx.metrics.rejects.inc({ family: this.family, reason: reason ?? statusName(outcome.reject.code).toLowerCase() });
-    this.flush();
-  }
-
-  private flush(): void {
+    const answers = this.answers as AnswerQueue;
+    const { answers: ready, released } = answers.settle(p, outcome);
+    for (const r of released) this.ctx.budget.give(r.bytes);
     // After the call closed, answers are no longer written but confirms still move the resume point,
     // so a reconnect right after a cancel resumes exactly after what became durable. After a failure
-    // (an update that could not be made durable) the resume point stays before it: later outcomes only
-    // give their budget back.
+    // (an update that could not be made durable) the resume point stays before it.
     const now = performance.now();
-    let lastAnswered = 0;
-    while (this.head < this.queue.length) {
-      const p = this.queue[this.head] as Pending;
-      const o = p.outcome;
-      if (!o) break;
-      this.head++;
-      this.ctx.budget.give(p.bytes);
-      if (this.failed || 'lost' in o) continue;
-      if (this.closed) {
-        // not written
-      } else if ('ack' in o) {
-        // uint64 fields as numbers (safe integers): protobufjs encodes those without parsing a string.
-        this.write({ ack: { sequence: p.seq, updates: o.ack.updates, duplicate: o.ack.duplicate, ack_time_ms: Date.now() } });
-      } else {
-        const e = o.reject;
-        this.write({ reject: { sequence: p.seq, code: e.code, status: statusName(e.code), field_path: e.fieldPath, message: e.message, retryable: e.retryable } });
-      }
-      this.m.ackLatency.observe((now - p.receivedAt) / 1000);
-      if (p.seq > lastAnswered) lastAnswered = p.seq;
+    for (const a of ready) {
+      this.writeAnswer(a);
+      this.m.ackLatency.observe((now - a.pending.receivedAt) / 1000);
     }
-    if (lastAnswered > 0 && !this.failed && lastAnswered > (this.ctx.resume.get(this.key) ?? 0)) this.ctx.resume.set(this.key, lastAnswered);
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.inFlight === 0) {
+    if (answers.resume > (this.ctx.resume.get(this.key) ?? 0)) this.ctx.resume.set(this.key, answers.resume);
+    if (answers.inFlight === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
       if (this.closed && this.ctx.sessions.get(this.key) === this) this.ctx.sessions.delete(this.key);
     }
-    if (this.full && this.inFlight <= this.ctx.limits.maxInFlight / 2) {
-      this.full = false;
-      this.updatePaused();
+    if (this.pause.has('full') && answers.inFlight <= this.ctx.limits.maxInFlight / 2) this.setPaused('full', false);
+  }
+
+  private writeAnswer({ pending, outcome }: Answer): void {
+    if ('ack' in outcome) {
+      // uint64 fields as numbers (safe integers): protobufjs encodes those without parsing a string.
+      this.write({ ack: { sequence: pending.seq, updates: outcome.ack.updates, duplicate: outcome.ack.duplicate, ack_time_ms: Date.now() } });
+    } else {
+      const e = outcome.reject;
+      this.write({ reject: { sequence: pending.seq, code: e.code, status: statusName(e.code), field_path: e.fieldPath, message: e.message, retryable: e.retryable } });
     }
   }
 
   /** A broker failure: stop answering (the resume point stays before the failed message) and end the call. */
   private fail(p: Pending, err: GatewayError): void {
-    p.outcome = { lost: true };
-    if (!this.failed && !this.closed) {
-      this.failed = true;
+    const first = !(this.answers as AnswerQueue).hasFailed;
+    this.settle(p, { lost: true });
+    if (first && !this.closed) {
       this.ctx.metrics.rejects.inc({ family: this.family, reason: statusName(err.code).toLowerCase() });
       this.log.warn('ending adapter stream: an update could not be made durable', { adapterId: this.hello?.adapterId, streamId: this.hello?.streamId, error: err.message });
       this.end(err);
-    } else if (!this.failed) {
-      // Closed by the adapter meanwhile: the resume point must not move past the lost update either.
-      this.failed = true;
     }
-    this.flush();
+  }
+
+  private get failed(): boolean {
+    return this.answers?.hasFailed ?? false;
   }
 
   private idle(): Promise<void> {
@@ -382,27 +290,24 @@ export class StreamSession implements BudgetMember {
 
   /** BudgetMember: the gateway-wide budget is spent; stop reading. */
   hold(): void {
-    this.budgetHeld = true;
-    this.updatePaused();
+    this.setPaused('budget', true);
   }
 
   /** BudgetMember: there is room again. */
   release(): void {
-    this.budgetHeld = false;
-    this.updatePaused();
+    this.setPaused('budget', false);
   }
 
-  /** Reads while nothing holds the stream; hints the adapter when the hold is about its own pace. */
-  private updatePaused(): void {
-    const paused = this.helloPending || this.writeBlocked || this.draining || this.full || this.budgetHeld;
-    if (paused === this.paused || this.closed) return;
-    this.paused = paused;
-    if (paused) {
+  /** Adds or removes a pause reason; pauses or resumes the call (public stream API) when that changes. */
+  private setPaused(reason: PauseReason, on: boolean): void {
+    if (!this.pause.set(reason, on) && !(on && !this.pausedHinted && this.pause.hint())) return;
+    if (this.closed) return;
+    if (this.pause.paused) {
       this.call.pause();
-      if (this.hello && !this.writeBlocked && !this.draining && !this.pausedHinted) {
+      const hint = this.hello ? this.pause.hint() : undefined;
+      if (hint && !this.pausedHinted) {
         this.pausedHinted = true;
-        const reason = this.full ? 'too many unconfirmed messages on this stream' : 'gateway buffer budget spent (broker confirms slow)';
-        this.write({ flow_control: { action: 'ACTION_PAUSE', in_flight: this.inFlight, max_in_flight: this.ctx.limits.maxInFlight, reason } });
+        this.write({ flow_control: { action: 'ACTION_PAUSE', in_flight: this.inFlight, max_in_flight: this.ctx.limits.maxInFlight, reason: hint } });
       }
     } else {
       this.call.resume();
@@ -415,7 +320,7 @@ export class StreamSession implements BudgetMember {
 
   /** Sends work (Flow 3) to the adapter; false when the stream is closed or congested. */
   sendWork(work: Record<string, unknown>): boolean {
-    if (this.closed || !this.hello || this.writeBlocked) return false;
+    if (this.closed || !this.hello || this.pause.has('write')) return false;
     // Relevance learns which lines a robot order / expected scans carry, so completions can name them.
     this.relevance?.rememberWork(work as Parameters<RelevanceStream['rememberWork']>[0]);
     this.write({ work });
@@ -439,15 +344,10 @@ export class StreamSession implements BudgetMember {
   private write(msg: Record<string, unknown>): void {
     if (this.closed) return;
     const ok = this.call.write(msg);
-    if (!ok && !this.writeBlocked) {
+    if (!ok && !this.pause.has('write')) {
       // The adapter does not read its answers: stop reading its messages until it does.
-      this.writeBlocked = true;
-      this.updatePaused();
-      this.call.once('drain', () => {
-        this.writeBlocked = false;
-        this.flush();
-        this.updatePaused();
-      });
+      this.setPaused('write', true);
+      this.call.once('drain', () => this.setPaused('write', false));
     }
   }
 

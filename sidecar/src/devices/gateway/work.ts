@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { declareTopology, EVENTS_EXCHANGE, TOPOLOGY, type TopologyNames } from '../../broker';
 import type { Logger } from '../../telemetry';
 import type { GatewayMetrics } from './metrics';
-import type { Family } from './schemas';
+import type { Family } from '@logistics-bridge/contract';
 import type { StreamSession } from './session';
 
 /** Flow 3: released pickings become work for connected adapters. */

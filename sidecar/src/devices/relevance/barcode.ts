@@ -2,7 +2,7 @@ import type { ReadingContext, Sink } from './context';
 import { ScanDebouncer } from './debounce';
 import { parseScan, type ParseOptions } from './gs1';
 import { BoundedMap } from './lru';
-import type { ExpectedScansMsg, PickLine, PickingRef, ProductRef, ScanReadingMsg } from '../contract';
+import type { ExpectedScansMsg, PickLine, PickingRef, ProductRef, ScanReadingMsg } from '@logistics-bridge/contract';
 import { idempotencyKey, makeUpdate } from './types';
 
 export interface BarcodeOptions {

@@ -1,4 +1,4 @@
-import type { ErpUpdate } from '../contract';
+import type { ErpUpdate } from '@logistics-bridge/contract';
 import type { DropCounters, DropReason, UpdateSource } from './types';
 
 /** What a family processor knows about the reading it handles. */

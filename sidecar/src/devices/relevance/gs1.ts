@@ -8,6 +8,8 @@
  * Reference: GS1 General Specifications, section 3 (application identifiers) and 7.9 (check digits).
  */
 
+import { gs1CheckDigit, hasValidCheckDigit } from '@logistics-bridge/contract';
+
 /** ASCII 29, how scanners transmit FNC1 when it ends a variable-length field. */
 export const GS = '\u001d';
 
@@ -86,23 +88,6 @@ const EAN_PREFIXES = [']E0', ']E3', ']E4'];
 // GS1 AI encodable character set 82 (ISO 646 subset).
 const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$/;
 
-/** GS1 mod-10 check digit of `body` (the digits without the check digit). */
-export function gs1CheckDigit(body: string): number {
-  let sum = 0;
-  for (let i = 0; i < body.length; i += 1) {
-    // Weights alternate 3,1,… starting from the rightmost digit of the body.
-    const digit = body.charCodeAt(body.length - 1 - i) - 48;
-    sum += digit * (i % 2 === 0 ? 3 : 1);
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
-/** True when `digits` is all digits and its last digit is the GS1 mod-10 check digit of the rest. */
-export function hasValidCheckDigit(digits: string): boolean {
-  if (!/^\d{2,}$/.test(digits)) return false;
-  return gs1CheckDigit(digits.slice(0, -1)) === Number(digits[digits.length - 1]);
-}
-
 /** GTIN-8/12/13/14 with a valid check digit, normalised to 14 digits (the form Odoo barcodes compare with). */
 export function normaliseGtin(code: string): { ok: true; gtin14: string } | { ok: false; error: Gs1Error } {
   if (!/^\d+$/.test(code) || ![8, 12, 13, 14].includes(code.length)) {
@@ -112,10 +97,6 @@ export function normaliseGtin(code: string): { ok: true; gtin14: string } | { ok
     return { ok: false, error: checkDigitError('01', code, 0) };
   }
   return { ok: true, gtin14: code.padStart(14, '0') };
-}
-
-export function isValidSscc(code: string): boolean {
-  return /^\d{18}$/.test(code) && hasValidCheckDigit(code);
 }
 
 function checkDigitError(ai: string, value: string, position: number): Gs1Error {

@@ -1,4 +1,4 @@
-import type { DeviceStatusValue } from '../contract';
+import type { DeviceStatusValue } from '@logistics-bridge/contract';
 
 export interface DeviceStatusChange {
   deviceId: string;

@@ -5,15 +5,10 @@
  */
 export { createRelevance, type RelevanceOptions, type RelevanceStream, type RelevanceCounters } from './stream';
 export { type DropReason, type DropCounters, idempotencyKey } from './types';
-// The contract types relevance consumes and produces, re-exported so its callers need one import.
-export { ERP_UPDATE_TYPES, type Family as FamilyName, type ErpUpdate, type ErpUpdateType, type ErpPayloads, type PickingRef, type ProductRef, type LocationRef } from '../contract';
 export {
   parseScan,
   parseElementString,
-  gs1CheckDigit,
-  hasValidCheckDigit,
   normaliseGtin,
-  isValidSscc,
   gs1Date,
   GS,
   type ScanParse,
@@ -24,5 +19,3 @@ export {
 export { erpBarcode } from './barcode';
 export { ScanDebouncer } from './debounce';
 export { phaseOf, lineFromResult } from './robot';
-export type * from '../contract/telemetry';
-export { toMs, seqString } from '../contract';

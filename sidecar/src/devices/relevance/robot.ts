@@ -1,6 +1,6 @@
 import type { ReadingContext, Sink } from './context';
 import { BoundedMap } from './lru';
-import type { PickLine, PickingRef, ProductRef, RobotOrderMsg, RobotStateMsg } from '../contract';
+import type { PickLine, PickingRef, ProductRef, RobotOrderMsg, RobotStateMsg } from '@logistics-bridge/contract';
 import { idempotencyKey, makeUpdate } from './types';
 
 export interface RobotOptions {

@@ -1,7 +1,8 @@
 import type { ReadingContext, Sink } from './context';
-import { parseScan, isValidSscc } from './gs1';
+import { isValidSscc } from '@logistics-bridge/contract';
+import { parseScan } from './gs1';
 import { BoundedMap } from './lru';
-import type { PickingRef, SorterEventMsg } from '../contract';
+import type { PickingRef, SorterEventMsg } from '@logistics-bridge/contract';
 import { idempotencyKey, makeUpdate } from './types';
 
 export interface SorterOptions {

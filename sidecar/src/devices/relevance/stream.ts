@@ -3,8 +3,8 @@ import { countingSink, type ReadingContext } from './context';
 import { HeartbeatTracker, type DeviceStatusChange } from './heartbeat';
 import { RobotCollapser } from './robot';
 import { SorterCoalescer } from './sorter';
-import type { ErpPayloads, ErpUpdate, ExpectedScansMsg, Family, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryInput, TelemetryMsg } from '../contract';
-import { seqString, toMs } from '../contract';
+import type { ErpPayloads, ErpUpdate, ExpectedScansMsg, Family, HeartbeatMsg, RobotOrderMsg, RobotStateMsg, ScanReadingMsg, SorterEventMsg, TelemetryMsg } from '@logistics-bridge/contract';
+import { toMs } from '@logistics-bridge/contract';
 import { emptyDropCounters, idempotencyKey, makeUpdate, type DropCounters } from './types';
 import type { ParseOptions } from './gs1';
 
@@ -43,7 +43,7 @@ export interface RelevanceCounters {
  */
 export interface RelevanceStream {
   /** One telemetry message in, the ERP updates it causes out (often none). Readings are handled in order. */
-  ingest(telemetry: TelemetryInput, nowMs?: number): ErpUpdate[];
+  ingest(telemetry: TelemetryMsg, nowMs?: number): ErpUpdate[];
   /** Time-driven updates: missed heartbeats (offline), robots blocked too long. Call every second or so. */
   tick(nowMs?: number): ErpUpdate[];
   /**
@@ -56,6 +56,8 @@ export interface RelevanceStream {
   /** Flow 3 work the gateway routed to this stream, so completions can name their lines. */
   rememberWork(work: { order?: RobotOrderMsg | null; expected_scans?: ExpectedScansMsg | null }): void;
   readonly counters: RelevanceCounters;
+  /** For each update the last `ingest` returned, the index of the reading that made it. */
+  readonly origins: readonly number[];
 }
 
 interface AnyReading {
@@ -94,21 +96,19 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
     return updates;
   };
 
+  const origins: number[] = [];
   return {
     counters,
-    ingest(input, nowMs = Date.now()) {
+    origins,
+    ingest(telemetry, nowMs = Date.now()) {
       const updates: ErpUpdate[] = [];
+      origins.length = 0;
       const sink = countingSink(updates, counters.dropped);
       counters.telemetryMessages += 1;
-      const telemetry: TelemetryMsg = 'telemetry' in input ? input.telemetry : input;
       const envelope = telemetry.envelope;
-      if (!envelope) return finish(updates);
-      const base =
-        'adapterId' in envelope
-          ? { adapterId: envelope.adapterId, deviceId: envelope.deviceId, correlationId: envelope.correlationId || null, sequence: String(envelope.sequence) }
-          : { adapterId: envelope.adapter_id, deviceId: envelope.device_id, correlationId: envelope.correlation_id || null, sequence: seqString(envelope.sequence) };
+      const base = { adapterId: envelope.adapterId, deviceId: envelope.deviceId, correlationId: envelope.correlationId, sequence: String(envelope.sequence) };
       adapterId = base.adapterId;
-      const envelopeTime = ('eventTimeMs' in envelope ? envelope.eventTimeMs : toMs(envelope.event_time_ms)) || nowMs;
+      const envelopeTime = envelope.eventTimeMs || nowMs;
       // A plain loop and an explicit literal (not a spread of `base` in a closure made per reading): this
       // runs for every reading the gateway receives, and was its largest cost with batched telemetry.
       const readings = telemetry.readings as readonly AnyReading[];
@@ -123,6 +123,7 @@ export function createRelevance(options: RelevanceOptions = {}): RelevanceStream
       });
       for (; readingIndex < readings.length; readingIndex++) {
         ingestReading(readings[readingIndex] as AnyReading);
+        while (origins.length < updates.length) origins.push(readingIndex);
       }
       return finish(updates);
 

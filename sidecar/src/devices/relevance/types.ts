@@ -2,7 +2,7 @@
  * Building the output of the relevance logic (updates of the ERP contract, see ../contract) and
  * counting what it dropped.
  */
-import type { ErpPayloads, ErpUpdate, ErpUpdateOf, ErpUpdateType } from '../contract';
+import type { ErpPayloads, ErpUpdate, ErpUpdateOf, ErpUpdateType } from '@logistics-bridge/contract';
 
 /** Where an update comes from; the same source always yields the same idempotency key. */
 export interface UpdateSource {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasValidCheckDigit } from '../relevance/gs1';
+import { hasValidCheckDigit } from './gs1';
 import { FAMILIES } from './families';
 import type { ErpPayloads, ErpUpdate, ErpUpdateType } from './updates';
 
@@ -13,9 +13,11 @@ import type { ErpPayloads, ErpUpdate, ErpUpdateType } from './updates';
  * positive quantities); whether a picking or product exists is Odoo's answer (`rejected`).
  */
 
-/** Building blocks shared with the gateway's message schemas (sidecar/src/devices/gateway/schemas.ts). */
+/** Building blocks shared with the adapter message schemas (messages.ts) and their fast path (fast.ts). */
 export const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
 export const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
+/** The last millisecond of year 9999: the latest time the contract accepts (an ISO 8601 date has four year digits). */
+export const MAX_TIME_MS = 253_402_300_799_999;
 
 const odooId = z.number().int().positive();
 const refText = z.string().min(1, 'must not be empty').max(200);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, sleep } from '../../../sidecar/src/retry';
+import { backoffDelay, sleep } from '@logistics-bridge/contract';
 
 describe('backoff', () => {
   const policy = { baseMs: 100, maxMs: 1_000 };

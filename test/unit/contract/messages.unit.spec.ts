@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { status } from '@grpc/grpc-js';
-import { fieldPath, gs1CheckDigitValid, InvalidArgument, parseAdapterMessage } from '../../../sidecar/src/devices/gateway';
+import { ContractViolation, fieldPath, hasValidCheckDigit, parseAdapterMessage } from '@logistics-bridge/contract';
 
 const env = (over: Record<string, unknown> = {}) => ({
   adapter_id: 'a-1',
@@ -13,18 +12,17 @@ const env = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function invalid(fn: () => unknown): InvalidArgument {
+function invalid(fn: () => unknown): ContractViolation {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof InvalidArgument, `expected InvalidArgument, got ${String(err)}`);
-    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.ok(err instanceof ContractViolation, `expected ContractViolation, got ${String(err)}`);
     return err;
   }
   assert.fail('expected the message to be refused');
 }
 
-describe('gateway message validation', () => {
+describe('contract: adapter message schemas', () => {
   it('turns an update into exactly the apply_batch body (type, ISO time, null correlation, no empty optionals)', () => {
     const parsed = parseAdapterMessage('barcode', {
       kind: 'update',
@@ -61,32 +59,32 @@ describe('gateway message validation', () => {
         update: { envelope: env(), payload: 'receipt_counted', receipt_counted: { picking: { ref: 'id', id: 3 }, lines: [{ product: { ref: 'id', id: 1 }, quantity: 1, lot: '' }, { product: { ref: 'id', id: 0 }, quantity: 1, lot: '' }] } },
       }),
     );
-    assert.equal(e.fieldPath, 'update.receipt_counted.lines[1].product.id');
-    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env({ sequence: '0' }), payload: 'task_failed', task_failed: { reason: 'x', code: '', picking: null } } })).fieldPath, 'update.envelope.sequence');
-    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env(), payload: 'task_failed', task_failed: { reason: '', code: '', picking: null } } })).fieldPath, 'update.task_failed.reason');
-    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env() } })).fieldPath, 'update.payload');
-    assert.equal(invalid(() => parseAdapterMessage('barcode', {})).fieldPath, 'kind');
-    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: null } })).fieldPath, 'update.envelope');
+    assert.equal(e.path, 'update.receipt_counted.lines[1].product.id');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env({ sequence: '0' }), payload: 'task_failed', task_failed: { reason: 'x', code: '', picking: null } } })).path, 'update.envelope.sequence');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env(), payload: 'task_failed', task_failed: { reason: '', code: '', picking: null } } })).path, 'update.task_failed.reason');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env() } })).path, 'update.payload');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', {})).path, 'kind');
+    assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: null } })).path, 'update.envelope');
   });
 
   it('verifies SSCC length and GS1 check digit', () => {
-    assert.equal(gs1CheckDigitValid('376104250021234569'), true);
-    assert.equal(gs1CheckDigitValid('376104250021234568'), false);
+    assert.equal(hasValidCheckDigit('376104250021234569'), true);
+    assert.equal(hasValidCheckDigit('376104250021234568'), false);
     const base = { chute: 'C1', lane: '', picking: null };
     const ok = parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '376104250021234569' } } });
     assert.equal(ok.kind, 'update');
     assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '376104250021234568' } } })).message, 'SSCC check digit is wrong');
-    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '37610425002123456' } } })).fieldPath, 'update.parcel_sorted.sscc');
+    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'update', update: { envelope: env(), payload: 'parcel_sorted', parcel_sorted: { ...base, sscc: '37610425002123456' } } })).path, 'update.parcel_sorted.sscc');
   });
 
   it('validates telemetry readings of the family and hello', () => {
     const state = { time_ms: '1767225600000', robot_id: 'r-1', order_id: '', order_update_id: 0, last_node_id: '', driving: false, operating_mode: '', battery_charge: 150, agv_position: null, velocity: 0, action_states: [], errors: [], load_id: '', picking_name: '', task_id: '' };
     const e = invalid(() => parseAdapterMessage('robot_fleet', { kind: 'telemetry', telemetry: { envelope: env({ idempotency_key: '' }), readings: [{ reading: 'state', state: { ...state, battery_charge: 50 } }, { reading: 'state', state }] } }));
-    assert.equal(e.fieldPath, 'telemetry.readings[1].state.battery_charge');
-    assert.equal(invalid(() => parseAdapterMessage('robot_fleet', { kind: 'telemetry', telemetry: { envelope: env(), readings: [] } })).fieldPath, 'telemetry.readings');
+    assert.equal(e.path, 'telemetry.readings[1].state.battery_charge');
+    assert.equal(invalid(() => parseAdapterMessage('robot_fleet', { kind: 'telemetry', telemetry: { envelope: env(), readings: [] } })).path, 'telemetry.readings');
     const h = parseAdapterMessage('sorter', { kind: 'hello', hello: { adapter_id: 'a-1', family: 'FAMILY_SORTER', stream_id: '', last_acked_sequence: '12', capabilities: [], vendor: '', model: '', software_version: '', warehouse: '' } });
     assert.deepEqual(h.kind === 'hello' && [h.hello.streamId, h.hello.family, h.hello.lastAckedSequence], ['a-1', 'sorter', 12]);
-    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'hello', hello: { adapter_id: 'a-1', family: 'FAMILY_UNSPECIFIED', stream_id: '', last_acked_sequence: '0', capabilities: [], vendor: '', model: '', software_version: '', warehouse: '' } })).fieldPath, 'hello.family');
+    assert.equal(invalid(() => parseAdapterMessage('sorter', { kind: 'hello', hello: { adapter_id: 'a-1', family: 'FAMILY_UNSPECIFIED', stream_id: '', last_acked_sequence: '0', capabilities: [], vendor: '', model: '', software_version: '', warehouse: '' } })).path, 'hello.family');
   });
 
   it('formats paths', () => {

@@ -15,7 +15,7 @@ import type {
   ScanReadingMsg,
   SorterEventKindName,
   SorterEventMsg,
-} from '../../sidecar/src/devices/contract';
+} from '@logistics-bridge/contract';
 
 // The proto mirror's message shapes, narrowed to what an adapter writes: times as numbers, enums closed
 // to the names a device means (no *_UNSPECIFIED where the proto requires a value), no null sub-messages.

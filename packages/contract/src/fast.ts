@@ -1,38 +1,38 @@
-import type { Family } from '../contract';
-import type { ParsedEnvelope } from './schemas';
+import type { Family } from './families';
+import type { ParsedEnvelope } from './telemetry';
+import { outOfOrderReading } from './messages';
+import { ID_TEXT, KEY_TEXT, MAX_TIME_MS } from './update-schema';
 
 /**
  * The hot path of validation: hand-written checks of a telemetry message that accept only what the zod
- * schemas in schemas.ts accept, without copying the message. It answers "certainly valid" (the
+ * schemas in messages.ts accept, without copying the message. It answers "certainly valid" (the
  * envelope, parsed) or `undefined` ("not sure"), and then the caller runs the zod schemas, which are
  * the contract: they accept it or name the bad field. So a gap here costs speed, never correctness;
  * a unit test runs both over valid and mutated messages and checks that this never accepts what zod
  * refuses.
  */
 
-const ID_TEXT = /^[A-Za-z0-9._:/@#-]{1,200}$/;
-const KEY_TEXT = /^[A-Za-z0-9._:/-]{1,200}$/;
-const MAX_MS = 253_402_300_799_999;
 
 type Rec = Record<string, unknown>;
 
 function u64(v: unknown): number {
   if (typeof v === 'string') {
-    // The zod rule /^\d{1,16}$/, by hand: this runs for every envelope and reading time.
+    // The zod rule /^\d{1,16}$/ and below 2^53, by hand: this runs for every envelope and reading time.
     const n = v.length;
     if (n < 1 || n > 16) return -1;
     for (let i = 0; i < n; i++) {
       const c = v.charCodeAt(i);
       if (c < 48 || c > 57) return -1;
     }
-    return Number(v);
+    const out = Number(v);
+    return Number.isSafeInteger(out) ? out : -1;
   }
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   return -1;
 }
 const ms = (v: unknown): boolean => {
   const n = u64(v);
-  return n > 0 && n <= MAX_MS;
+  return n > 0 && n <= MAX_TIME_MS;
 };
 const text = (v: unknown, max: number): boolean => typeof v === 'string' && v.length <= max;
 const id = (v: unknown): boolean => typeof v === 'string' && ID_TEXT.test(v);
@@ -47,7 +47,7 @@ function envelope(e: unknown): ParsedEnvelope | undefined {
   if (key !== '' && !(typeof key === 'string' && KEY_TEXT.test(key))) return undefined;
   const seq = u64(e.sequence);
   if (seq < 1) return undefined;
-  if (!ms(e.event_time_ms)) return undefined;
+  if (!ms(e.event_time_ms) || u64(e.header_id) < 0) return undefined;
   return {
     adapterId: e.adapter_id as string,
     deviceId: e.device_id as string,
@@ -59,7 +59,7 @@ function envelope(e: unknown): ParsedEnvelope | undefined {
 }
 
 function heartbeat(h: unknown): boolean {
-  return rec(h) && optId(h.device_id) && u64(h.time_ms) >= 0 && typeof h.error === 'boolean' && text(h.error_text, 1000) && text(h.warehouse, 50);
+  return rec(h) && optId(h.device_id) && u64(h.time_ms) >= 0 && u64(h.time_ms) <= MAX_TIME_MS && typeof h.error === 'boolean' && text(h.error_text, 1000) && text(h.warehouse, 50);
 }
 
 const SCAN_MODES = new Set(['SCAN_MODE_UNSPECIFIED', 'SCAN_MODE_PICK', 'SCAN_MODE_PACK', 'SCAN_MODE_RECEIVE', 'SCAN_MODE_COUNT', 'SCAN_MODE_SHIP']);
@@ -83,6 +83,7 @@ function scan(s: unknown): boolean {
   );
 }
 
+const SSCC_DIGITS = /^\d{18}$/;
 const SORTER_KINDS = new Set(['KIND_INDUCTED', 'KIND_SCANNED', 'KIND_NO_READ', 'KIND_DIVERTED', 'KIND_RECIRCULATED', 'KIND_REJECTED']);
 function sorterEvent(e: unknown): boolean {
   return (
@@ -91,7 +92,7 @@ function sorterEvent(e: unknown): boolean {
     SORTER_KINDS.has(e.kind as string) &&
     text(e.parcel_id, 100) &&
     text(e.barcode, 4096) &&
-    text(e.sscc, 18) &&
+    (e.sscc === '' || (typeof e.sscc === 'string' && SSCC_DIGITS.test(e.sscc))) &&
     text(e.chute, 100) &&
     text(e.lane, 100) &&
     text(e.induction, 100) &&
@@ -154,5 +155,7 @@ export function fastTelemetryEnvelope(family: Family, raw: Rec): ParsedEnvelope 
       if (!heartbeat(r.heartbeat)) return undefined;
     } else return undefined;
   }
-  return envelope(t.envelope);
+  const env = envelope(t.envelope);
+  if (!env || outOfOrderReading(env.eventTimeMs, readings as Rec[]) >= 0) return undefined;
+  return env;
 }

@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import { FAMILIES, finite, ID_TEXT, KEY_TEXT, positive, sscc, type ErpPayloads, type ErpUpdate, type ErpUpdateType, type Family, type LocationRef, type PickingRef, type ProductRef } from '../contract';
-import { InvalidArgument } from './errors';
+import { ContractViolation } from './errors';
+import type { Family } from './families';
+import type { ParsedEnvelope, TelemetryMsg } from './telemetry';
+import { finite, ID_TEXT, KEY_TEXT, MAX_TIME_MS, positive, sscc } from './update-schema';
+import type { ErpPayloads, ErpUpdate, ErpUpdateType, LocationRef, PickingRef, ProductRef } from './updates';
 
 /**
  * Validation of every adapter message, as decoded by proto-loader (keepCase, longs and enums as
  * String, defaults, oneofs). Schemas take `unknown` and turn the wire shape into the shapes the gateway
  * works with: ERP updates become exactly the body Odoo's `apply_batch` takes. A failure becomes one
- * InvalidArgument naming the first bad field as a dotted path with [index], prefixed by the oneof
+ * ContractViolation naming the first bad field as a dotted path with [index], prefixed by the oneof
  * case ("update.pick_confirmed.lines[0].quantity").
  */
 
-export { FAMILIES, type Family };
-const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
+/** The proto's Family enum names, to the contract's family names. */
+export const FAMILY_ENUM: Record<string, Family> = { FAMILY_BARCODE: 'barcode', FAMILY_SORTER: 'sorter', FAMILY_ROBOT_FLEET: 'robot_fleet' };
 
 
 const idText = z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]');
@@ -21,18 +24,10 @@ const u64 = z
   .union([z.string().regex(/^\d{1,16}$/, 'expected an unsigned integer'), z.number().int().nonnegative()])
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'above 2^53');
-const requiredMs = u64.refine((n) => n > 0 && n <= 253_402_300_799_999, 'required: Unix epoch milliseconds (1..year 9999)');
+const requiredMs = u64.refine((n) => n > 0 && n <= MAX_TIME_MS, 'required: Unix epoch milliseconds (1..year 9999)');
 const optSscc = z.union([z.literal(''), sscc]);
 
 // ---- envelope -------------------------------------------------------------------------------------
-export interface ParsedEnvelope {
-  adapterId: string;
-  deviceId: string;
-  sequence: number;
-  idempotencyKey: string;
-  correlationId: string | null;
-  eventTimeMs: number;
-}
 
 const envelopeShape = {
   adapter_id: idText,
@@ -40,6 +35,8 @@ const envelopeShape = {
   sequence: u64.refine((n) => n >= 1, 'required: >= 1'),
   correlation_id: optText(200),
   event_time_ms: requiredMs,
+  /** VDA 5050 headerId of the message the adapter translated, if any; carried, not used. */
+  header_id: u64,
 };
 const toEnvelope = (e: { adapter_id: string; device_id: string; sequence: number; idempotency_key: string; correlation_id: string; event_time_ms: number }): ParsedEnvelope => ({
   adapterId: e.adapter_id,
@@ -81,10 +78,13 @@ const lot = optText(100);
 const pickLine = z
   .object({ product: productRef, quantity: positive, lot, location: locationRef.nullish() })
   .transform((l) => ({ product: l.product, quantity: l.quantity, ...(l.lot ? { lot: l.lot } : {}), ...(l.location ? { location: l.location } : {}) }));
+/** Line.location is "only used by PickConfirmed": anywhere else it is refused rather than dropped. */
+const noLocation = z.null('only pick_confirmed lines take a location').optional();
 const productLine = z
-  .object({ product: productRef, quantity: positive, lot })
+  .object({ product: productRef, quantity: positive, lot, location: noLocation })
   .transform((l) => ({ product: l.product, quantity: l.quantity, ...(l.lot ? { lot: l.lot } : {}) }));
-const plainLine = z.object({ product: productRef, quantity: positive }).transform((l) => ({ product: l.product, quantity: l.quantity }));
+/** pack.completed lines carry no lot in the update contract: one sent is refused rather than dropped. */
+const plainLine = z.object({ product: productRef, quantity: positive, lot: z.literal('', 'pack_completed lines take no lot'), location: noLocation }).transform((l) => ({ product: l.product, quantity: l.quantity }));
 
 // ---- ERP update payloads (proto oneof case -> update type and body payload) -------------------------
 const STATUS: Record<string, 'online' | 'offline' | 'error'> = { STATUS_ONLINE: 'online', STATUS_OFFLINE: 'offline', STATUS_ERROR: 'error' };
@@ -150,7 +150,9 @@ const PAYLOAD_CASES = Object.keys(payloads) as PayloadCase[];
 
 // ---- telemetry per family -------------------------------------------------------------------------
 const optDevice = z.union([z.literal(''), idText]);
-const heartbeat = z.object({ device_id: optDevice, time_ms: u64, error: z.boolean(), error_text: optText(1000), warehouse: optText(50) });
+/** 0: not given (the envelope's event time). */
+const optionalMs = u64.refine((n) => n <= MAX_TIME_MS, 'Unix epoch milliseconds (0 or up to year 9999)');
+const heartbeat = z.object({ device_id: optDevice, time_ms: optionalMs, error: z.boolean(), error_text: optText(1000), warehouse: optText(50) });
 const scan = z.object({
   time_ms: requiredMs,
   data: z.string().min(1, 'required').max(4096),
@@ -169,7 +171,7 @@ const sorterEvent = z.object({
   kind: z.enum(['KIND_INDUCTED', 'KIND_SCANNED', 'KIND_NO_READ', 'KIND_DIVERTED', 'KIND_RECIRCULATED', 'KIND_REJECTED'], 'required: a KIND_* value'),
   parcel_id: optText(100),
   barcode: optText(4096),
-  sscc: optText(18),
+  sscc: z.union([z.literal(''), z.string().regex(/^\d{18}$/, 'SSCC must be 18 digits')]),
   chute: optText(100),
   lane: optText(100),
   induction: optText(100),
@@ -203,24 +205,34 @@ const readingOf = <S extends z.ZodType, K extends string>(kind: K, schema: S) =>
     z.object({ reading: z.literal('heartbeat'), heartbeat }),
   ], 'set one of ' + kind + ', heartbeat');
 
-const telemetrySchemas = {
-  barcode: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('scan', scan)).min(1, 'required: at least one reading').max(1000) }),
-  sorter: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('event', sorterEvent)).min(1, 'required: at least one reading').max(1000) }),
-  robot_fleet: z.object({ envelope: telemetryEnvelope, readings: z.array(readingOf('state', robotState)).min(1, 'required: at least one reading').max(1000) }),
-};
+/**
+ * "readings must be in time order" (the protos): each reading's time (a heartbeat without one has the
+ * envelope's) is at or after the one before it. Returns the index of the first that is not, or -1.
+ */
+export function outOfOrderReading(eventTimeMs: number, readings: ReadonlyArray<Record<string, unknown>>): number {
+  let last = 0;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as Record<string, unknown>;
+    const body = r[r.reading as string] as { time_ms?: unknown } | null | undefined;
+    const t = Number(body?.time_ms ?? 0) || eventTimeMs;
+    if (t < last) return i;
+    last = t;
+  }
+  return -1;
+}
 
-export type HeartbeatReading = z.infer<typeof heartbeat>;
-export type ScanReading = z.infer<typeof scan>;
-export type SorterEvent = z.infer<typeof sorterEvent>;
-export type RobotState = z.infer<typeof robotState>;
-export type BarcodeTelemetry = z.infer<typeof telemetrySchemas.barcode>;
-export type SorterTelemetry = z.infer<typeof telemetrySchemas.sorter>;
-export type RobotFleetTelemetry = z.infer<typeof telemetrySchemas.robot_fleet>;
-/** Validated telemetry of one family, as handed to the relevance module. */
-export type Telemetry =
-  | { family: 'barcode'; telemetry: BarcodeTelemetry }
-  | { family: 'sorter'; telemetry: SorterTelemetry }
-  | { family: 'robot_fleet'; telemetry: RobotFleetTelemetry };
+const telemetryOf = <R extends z.ZodType>(reading: R) =>
+  z.object({ envelope: telemetryEnvelope, readings: z.array(reading).min(1, 'required: at least one reading').max(1000) }).superRefine((t, ctx) => {
+    const readings = t.readings as ReadonlyArray<Record<string, unknown>>;
+    const i = outOfOrderReading(t.envelope.eventTimeMs, readings);
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: ['readings', i, String(readings[i]?.reading), 'time_ms'], message: 'readings must be in time order' });
+  });
+
+const telemetrySchemas = {
+  barcode: telemetryOf(readingOf('scan', scan)),
+  sorter: telemetryOf(readingOf('event', sorterEvent)),
+  robot_fleet: telemetryOf(readingOf('state', robotState)),
+};
 
 // ---- hello ----------------------------------------------------------------------------------------
 export interface ParsedHello {
@@ -263,7 +275,7 @@ const hello = z
 // ---- the adapter message ----------------------------------------------------------------------------
 export type ParsedMessage =
   | { kind: 'hello'; hello: ParsedHello }
-  | { kind: 'telemetry'; envelope: ParsedEnvelope; telemetry: Telemetry }
+  | { kind: 'telemetry'; envelope: ParsedEnvelope; telemetry: TelemetryMsg }
   | { kind: 'update'; envelope: ParsedEnvelope; update: ErpUpdate };
 
 /** "a.b[0].c" from a zod issue path, under `prefix`. */
@@ -276,7 +288,7 @@ export function fieldPath(prefix: string, path: readonly PropertyKey[]): string 
 function fail(prefix: string, error: z.ZodError): never {
   const issue = error.issues[0];
   const path = fieldPath(prefix, issue?.path ?? []);
-  throw new InvalidArgument(path, issue?.message ?? 'invalid');
+  throw new ContractViolation(path, issue?.message ?? 'invalid');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -296,9 +308,9 @@ export function peekSequence(raw: unknown): number {
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
-/** Validates one adapter message of `family`; throws InvalidArgument naming the bad field. */
+/** Validates one adapter message of `family`; throws ContractViolation naming the bad field. */
 export function parseAdapterMessage(family: Family, raw: unknown): ParsedMessage {
-  if (!isRecord(raw)) throw new InvalidArgument('', 'expected a message');
+  if (!isRecord(raw)) throw new ContractViolation('', 'expected a message');
   switch (raw.kind) {
     case 'hello': {
       const r = hello.safeParse(raw.hello);
@@ -309,22 +321,23 @@ export function parseAdapterMessage(family: Family, raw: unknown): ParsedMessage
       const schema = telemetrySchemas[family];
       const r = schema.safeParse(raw.telemetry);
       if (!r.success) fail('telemetry', r.error);
-      return { kind: 'telemetry', envelope: r.data.envelope, telemetry: { family, telemetry: r.data } as Telemetry };
+      const telemetry: TelemetryMsg = r.data;
+      return { kind: 'telemetry', envelope: r.data.envelope, telemetry };
     }
     case 'update':
       return parseUpdate(raw.update);
     default:
-      throw new InvalidArgument('kind', 'set one of hello, telemetry, update');
+      throw new ContractViolation('kind', 'set one of hello, telemetry, update');
   }
 }
 
 function parseUpdate(raw: unknown): ParsedMessage {
-  if (!isRecord(raw)) throw new InvalidArgument('update', 'expected a message');
+  if (!isRecord(raw)) throw new ContractViolation('update', 'expected a message');
   const env = updateEnvelope.safeParse(raw.envelope);
   if (!env.success) fail('update.envelope', env.error);
   const which = raw.payload;
   if (typeof which !== 'string' || !(PAYLOAD_CASES as string[]).includes(which)) {
-    throw new InvalidArgument('update.payload', `set one of ${PAYLOAD_CASES.join(', ')}`);
+    throw new ContractViolation('update.payload', `set one of ${PAYLOAD_CASES.join(', ')}`);
   }
   const c = which as PayloadCase;
   const p = payloads[c].safeParse(raw[c]);
@@ -341,3 +354,9 @@ function parseUpdate(raw: unknown): ParsedMessage {
   } as ErpUpdate;
   return { kind: 'update', envelope: e, update };
 }
+
+/**
+ * The schemas by the proto messages they validate, for test/unit/contract/proto-drift.unit.spec.ts,
+ * which walks them next to the protos so that neither side can gain a field or enum value alone.
+ */
+export const SCHEMA_ROOTS = { hello, telemetry: telemetrySchemas, updateEnvelope, payloads, payloadCases: PAYLOAD_CASES } as const;

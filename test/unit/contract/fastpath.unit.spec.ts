@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { loadServices, parseAdapterMessage, type Family } from '../../../sidecar/src/devices/gateway';
-import { fastTelemetryEnvelope } from '../../../sidecar/src/devices/gateway/fastpath';
+import { fastTelemetryEnvelope, loadServices, parseAdapterMessage, type Family } from '@logistics-bridge/contract';
 import { robotFleetTraffic, telemetryMessages } from '../../support/device-traffic';
 
 /** What the gateway's deserializer makes of a message: encoded and decoded by the real service definition. */
@@ -19,7 +18,7 @@ function samples(): Array<[Family, Record<string, unknown>]> {
   );
   const scan = { time_ms: '1767225600001', data: '(00)340123450000000018', symbology: 'gs1-128', mode: 'SCAN_MODE_PACK', picking_name: 'WH/OUT/1', quantity: 1, device_id: 'scanner-2', confirmed: true };
   const event = { time_ms: '1767225600001', kind: 'KIND_DIVERTED', parcel_id: 'p1', sscc: '340123450000000018', chute: 'C1', lane: 'L1', weight_kg: 1.5, device_id: 'sorter-1' };
-  const heartbeat = { device_id: 'dev-1', time_ms: '1767225600000', error: false, warehouse: 'WH' };
+  const heartbeat = { device_id: 'dev-1', time_ms: '1767225600002', error: false, warehouse: 'WH' };
   return [
     ...robots,
     ['barcode', wire('barcode', { telemetry: { envelope: env(1), readings: [{ scan }, { heartbeat }] } })],

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { DEFAULT_PROTO_ROOT, Outbox, Pacer, backoffDelay, wireMessage, type OutgoingMessage } from '../../../adapters/sdk';
+import { DEFAULT_PROTO_ROOT, Outbox, Pacer, backoffDelay, wireMessage, type OutgoingMessage } from '@logistics-bridge/adapter-sdk';
 
 describe('adapter SDK (unit)', () => {
   describe('outbox: resume without gap or duplicate', () => {

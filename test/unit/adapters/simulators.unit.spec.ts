@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { barcodeScenario, robotFleetScenario, runScenario, sorterScenario, type AnyScenario, type ExpectedUpdate } from '../../../adapters/simulators';
-import type { Reading, ReadingSink } from '../../../adapters/sdk';
+import type { Reading, ReadingSink } from '@logistics-bridge/adapter-sdk';
 import { toReading } from '../../../adapters/sorter';
-import { createRelevance, type ErpUpdate, type TelemetryMsg } from '../../../sidecar/src/devices/relevance';
+import type { ErpUpdate, TelemetryMsg } from '@logistics-bridge/contract';
+import { createRelevance } from '../../../sidecar/src/devices/relevance';
 
 const START = Date.UTC(2026, 2, 2, 6, 0, 0);
 
@@ -21,10 +22,11 @@ async function updatesOf(s: AnyScenario, batch = 50): Promise<{ updates: ErpUpda
     if (!list || list.length === 0) return;
     pending.delete(deviceId);
     sequence += 1;
+    // The readings as the SDK writes them; the envelope as the gateway's pipeline hands it over.
     const telemetry = {
-      envelope: { adapter_id: s.scenario.adapterId, device_id: deviceId, sequence: String(sequence), event_time_ms: String(START), correlation_id: '' },
+      envelope: { adapterId: s.scenario.adapterId, deviceId, sequence, idempotencyKey: '', correlationId: null, eventTimeMs: START },
       readings: list,
-    } as unknown as TelemetryMsg;
+    } as TelemetryMsg;
     updates.push(...relevance.ingest(telemetry, START));
   };
   const sink: ReadingSink = {

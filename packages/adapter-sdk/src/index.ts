@@ -1,6 +1,7 @@
 /**
  * Logistics Bridge adapter SDK: connect a device family to the bridge's gRPC gateway in a few lines.
- * See adapters/README.md for a complete example and the reconnect / resume semantics.
+ * The package's README is the guide (install, connect, send, work, resume, errors); the contract it
+ * speaks is `@logistics-bridge/contract`.
  */
 import { AdapterClient, type ConnectOptions } from './client';
 
@@ -20,7 +21,7 @@ export {
   type OutgoingMessage,
 } from './client';
 export { Outbox, type OutboxEntry } from './outbox';
-export { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
+export { backoffDelay, type BackoffPolicy } from '@logistics-bridge/contract';
 
 /** What a reference adapter needs of the client: tests and dry runs pass their own. */
 export type ReadingSink = Pick<AdapterClient, 'sendReading'>;
@@ -32,7 +33,7 @@ export type {
   ProductRef,
   LocationRef,
   PickLine as Line,
-} from '../../sidecar/src/devices/contract';
+} from '@logistics-bridge/contract';
 export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
 
 /**

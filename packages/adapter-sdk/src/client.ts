@@ -4,22 +4,17 @@ import {
   Client,
   Metadata,
   credentials,
-  loadPackageDefinition,
   status,
   type ClientDuplexStream,
   type MethodDefinition,
-  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { backoffDelay, type BackoffPolicy } from '../../sidecar/src/retry';
-import { LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from '../../sidecar/src/devices/gateway/proto';
-import { SERVICE_NAMES, type ErpPayloads as UpdatePayloads, type ErpUpdateType as UpdateType, type Family } from '../../sidecar/src/devices/contract';
+import { backoffDelay, loadServices, PROTO_ROOT, SERVICE_NAMES, type BackoffPolicy, type ErpPayloads as UpdatePayloads, type ErpUpdateType as UpdateType, type Family } from '@logistics-bridge/contract';
 import { envelopeMessage, FAMILY_ENUM, toNumber, updatePayloadMessage } from './convert';
 import { Outbox } from './outbox';
 import { readingTime, type Reading, type Work } from './readings';
 
-/** Where the contract lives (sources or tsc output); a vendor copying the SDK out of the repository passes `protoRoot`. */
+/** The protos the contract package carries; `protoRoot` in ConnectOptions points elsewhere (a newer contract, say). */
 export const DEFAULT_PROTO_ROOT = PROTO_ROOT;
 
 export interface TlsOptions {
@@ -148,12 +143,9 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     super();
     this.streamId = options.streamId || options.adapterId;
     this.outbox = new Outbox(options.bufferSize ?? 1000);
-    const pkg = loadPackageDefinition(
-      loadSync(PROTO_FILES, { ...LOADER_OPTIONS, includeDirs: [options.protoRoot ?? DEFAULT_PROTO_ROOT] }),
-    ) as unknown as { logistics: { device: { v1: Record<string, { service: ServiceDefinition }> } } };
-    const service = pkg.logistics.device.v1[SERVICE_NAMES[options.family]];
-    if (!service?.service.Connect) throw new Error(`service ${SERVICE_NAMES[options.family]} missing from the protos`);
-    this.method = service.service.Connect as MethodDefinition<unknown, unknown>;
+    const service = loadServices(options.protoRoot ?? DEFAULT_PROTO_ROOT)[options.family];
+    if (!service.Connect) throw new Error(`service ${SERVICE_NAMES[options.family]} has no Connect method in the protos`);
+    this.method = service.Connect as MethodDefinition<unknown, unknown>;
     this.client = new Client(options.address, channelCredentials(options.tls), {
       'grpc.keepalive_time_ms': 20_000,
       'grpc.keepalive_timeout_ms': 10_000,

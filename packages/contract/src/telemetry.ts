@@ -4,31 +4,25 @@
  * snake_case fields, int64 as decimal strings, enums as their names, unset scalars as defaults, unset
  * sub-messages as null, and a virtual field naming the member set in each oneof.
  *
- * The gateway has validated these with zod before they get here; the relevance code still reads them
- * defensively (empty strings, zero times) because "validated" means well-formed, not meaningful.
- * int64 fields also accept numbers so callers that already converted them (tests, benches) fit.
+ * The readings are the wire objects (validated by the contract's schemas or their fast path, which
+ * leave int64 times as strings or turn them into numbers: both fit `Int64`); the envelope is always the
+ * parsed one. The relevance code still reads readings defensively (empty strings, zero times) because
+ * "validated" means well-formed, not meaningful.
  */
 
 export type Int64 = string | number;
 
-export interface EnvelopeMsg {
-  adapter_id: string;
-  device_id: string;
-  sequence: Int64;
-  idempotency_key?: string;
-  correlation_id?: string;
-  event_time_ms: Int64;
-  header_id?: Int64;
-}
-
 /**
- * The gateway's validated envelope (camelCase, numbers). `ingest` accepts it as well as the raw
- * proto-loader envelope, so the gateway can hand over what its zod schemas produced without copying.
+ * The envelope of an adapter message once the contract's schemas accepted it (camelCase, numbers):
+ * the one shape the gateway's pipeline and the relevance logic read. Sequences are safe integers;
+ * the schemas refuse anything at or above 2^53.
  */
-export interface ParsedEnvelopeLike {
+export interface ParsedEnvelope {
   adapterId: string;
   deviceId: string;
   sequence: number;
+  /** '' on telemetry without one. */
+  idempotencyKey: string;
   correlationId: string | null;
   eventTimeMs: number;
 }
@@ -64,7 +58,7 @@ export interface BarcodeReadingMsg {
 }
 
 export interface BarcodeTelemetryMsg {
-  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
+  envelope: ParsedEnvelope;
   readings: BarcodeReadingMsg[];
 }
 
@@ -99,7 +93,7 @@ export interface SorterReadingMsg {
 }
 
 export interface SorterTelemetryMsg {
-  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
+  envelope: ParsedEnvelope;
   readings: SorterReadingMsg[];
 }
 
@@ -158,15 +152,12 @@ export interface RobotFleetReadingMsg {
 }
 
 export interface RobotFleetTelemetryMsg {
-  envelope: EnvelopeMsg | ParsedEnvelopeLike | null;
+  envelope: ParsedEnvelope;
   readings: RobotFleetReadingMsg[];
 }
 
 /** Any family's telemetry; readings are told apart by their oneof member. */
 export type TelemetryMsg = BarcodeTelemetryMsg | SorterTelemetryMsg | RobotFleetTelemetryMsg;
-
-/** What `ingest` takes: a telemetry message, or the gateway's `{family, telemetry}` wrapper of one. */
-export type TelemetryInput = TelemetryMsg | { family: string; telemetry: TelemetryMsg };
 
 /** Flow 3 robot order, as far as relevance needs it: what a pick action is expected to pick. */
 export interface RobotOrderMsg {
@@ -190,9 +181,4 @@ export function toMs(value: Int64 | undefined | null): number {
   if (value === undefined || value === null || value === '') return 0;
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? n : 0;
-}
-
-/** Sequence numbers stay strings: uint64 may exceed 2^53 and only serve as key material. */
-export function seqString(value: Int64 | undefined | null): string {
-  return value === undefined || value === null ? '0' : String(value);
 }
