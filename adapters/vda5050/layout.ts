@@ -61,7 +61,7 @@ export function startStop(serialNumber: string, lastNodeId: string, position: Ag
   return {
     nodeId: lastNodeId || `${serialNumber}-start`,
     // Large enough that the vehicle counts the node as reached where it stands.
-    position: { x: position.x, y: position.y, theta: position.theta, mapId: position.mapId, allowedDeviationXy: 0.5 },
+    position: { x: position.x, y: position.y, theta: position.theta, mapId: position.mapId, allowedDeviationXY: 0.5 },
     description: 'current position',
   };
 }

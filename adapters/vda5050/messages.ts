@@ -61,7 +61,7 @@ const nodePosition = z.object({
   x: z.number(),
   y: z.number(),
   theta: z.number().min(-Math.PI).max(Math.PI).optional(),
-  allowedDeviationXy: z.number().min(0).optional(),
+  allowedDeviationXY: z.number().min(0).optional(),
   allowedDeviationTheta: z.number().optional(),
   mapId: z.string(),
   mapDescription: z.string().optional(),

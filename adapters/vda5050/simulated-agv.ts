@@ -199,7 +199,7 @@ export class AgvCore {
     const p = first.nodePosition;
     if (!p) return `start node ${first.nodeId} has no position`;
     const distance = Math.hypot(p.x - this.position.x, p.y - this.position.y);
-    if (p.mapId !== this.position.mapId || distance > (p.allowedDeviationXy ?? 0) + 1e-6) return `start node ${first.nodeId} is ${distance.toFixed(2)} m away`;
+    if (p.mapId !== this.position.mapId || distance > (p.allowedDeviationXY ?? 0) + 1e-6) return `start node ${first.nodeId} is ${distance.toFixed(2)} m away`;
     return undefined;
   }
 
