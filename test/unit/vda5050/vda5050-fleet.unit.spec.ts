@@ -48,7 +48,7 @@ class Loop {
   apply(e: Effects): void {
     this.updates.push(...e.updates);
     for (const p of e.publish) {
-      const message = stamp(p.body, header(this.ids.take(p.serialNumber, p.subtopic), M, p.serialNumber, this.clock)) as Record<string, unknown>;
+      const message = stamp(p.body, header(this.ids.take(p.serialNumber, p.subtopic), M, p.serialNumber, this.clock)) as unknown as Record<string, unknown>;
       assertSchemaValid(p.subtopic, message);
       this.sent.push({ serial: p.serialNumber, subtopic: p.subtopic, message });
       const agv = this.agvs.get(p.serialNumber) as AgvCore;
@@ -204,7 +204,7 @@ describe('vda5050 fleet core with simulated vehicles (no MQTT)', () => {
     assert.deepEqual(broken?.payload, { status: 'offline', family: 'robot_fleet', error: 'VDA 5050 connection CONNECTIONBROKEN' });
     assert.equal(broken?.eventTimeMs, 3000, 'the will is dated when it arrived, not at the connect it was set on');
     assert.equal(broken?.idempotencyKey, 'vda5050:agv-1:connection:CONNECTIONBROKEN:2026-12-01T07:59:59.000Z');
-    assert.equal(interpretConnection('CONNECTIONBROKEN', c('OFFLINE', '2026-12-01T08:01:00.000Z'), 4000)?.payload.status, 'offline');
+    assert.deepEqual(interpretConnection('CONNECTIONBROKEN', c('OFFLINE', '2026-12-01T08:01:00.000Z'), 4000)?.payload, { status: 'offline', family: 'robot_fleet', error: 'VDA 5050 connection OFFLINE' });
   });
 });
 
