@@ -4,7 +4,7 @@
  * adapter glue only carry its effects.
  */
 import { buildCancelOrder, buildOrder, type InstantActionsBody, type OrderBody } from './builders';
-import { interpretConnection, interpretState, type FleetUpdate, type TrackedOrder } from './interpret';
+import { interpretConnection, interpretState, taskFailed, type FleetUpdate, type TrackedOrder } from './interpret';
 import type { Job, Withdrawal } from './jobs';
 import { LayoutError, planRoute, startStop, type Layout } from './layout';
 import type { Connection, ConnectionState, State } from './messages';
@@ -163,14 +163,7 @@ export class Fleet {
         // A job no vehicle can run (location not in the layout): failed once, the vehicle stays free.
         if (!(e instanceof LayoutError)) throw e;
         entry.outcome = 'failed';
-        effects.updates.push({
-          type: 'task.failed',
-          deviceId: this.opts.fleetDeviceId,
-          idempotencyKey: `vda5050:${entry.orderId}:failed`,
-          correlationId: entry.correlationId,
-          eventTimeMs: Date.parse(v.state.timestamp),
-          payload: { ...(entry.picking ? { picking: entry.picking } : {}), reason: e.message, code: e.code },
-        });
+        effects.updates.push(taskFailed(entry, this.opts.fleetDeviceId, Date.parse(v.state.timestamp), e.message, e.code));
       }
     }
     return effects;

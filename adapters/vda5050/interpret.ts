@@ -44,18 +44,20 @@ function refers(e: VdaError, key: string, value: string): boolean {
   return (e.errorReferences ?? []).some((r) => r.referenceKey === key && r.referenceValue === value);
 }
 
-function failed(order: TrackedOrder, state: State, reason: string, code: string): Verdict {
+/** The one `task.failed` of an order (also for a job no vehicle could take: `deviceId` is then the fleet's). */
+export function taskFailed(order: Pick<TrackedOrder, 'orderId' | 'correlationId' | 'picking'>, deviceId: string, eventTimeMs: number, reason: string, code: string): FleetUpdate {
   return {
-    outcome: 'failed',
-    update: {
-      type: 'task.failed',
-      deviceId: order.serialNumber,
-      idempotencyKey: `vda5050:${order.orderId}:failed`,
-      correlationId: order.correlationId,
-      eventTimeMs: Date.parse(state.timestamp),
-      payload: { ...(order.picking ? { picking: order.picking } : {}), reason: reason.slice(0, 500), code },
-    },
+    type: 'task.failed',
+    deviceId,
+    idempotencyKey: `vda5050:${order.orderId}:failed`,
+    correlationId: order.correlationId,
+    eventTimeMs,
+    payload: { ...(order.picking ? { picking: order.picking } : {}), reason: reason.slice(0, 500), code },
   };
+}
+
+function failed(order: TrackedOrder, state: State, reason: string, code: string): Verdict {
+  return { outcome: 'failed', update: taskFailed(order, order.serialNumber, Date.parse(state.timestamp), reason, code) };
 }
 
 function actionFailure(order: TrackedOrder, state: State, a: ActionState): Verdict {

@@ -317,6 +317,8 @@ export class SimulatedAgv {
       will: { topic: this.topic('connection'), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
     });
     this.client = client;
+    // mqtt.js reconnects by itself; without a listener an 'error' event would end the process.
+    client.on('error', () => undefined);
     client.on('message', (topic, payload) => {
       let raw: unknown;
       try {
