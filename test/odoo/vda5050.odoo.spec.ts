@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { connect, type AdapterClient } from '../../adapters/sdk';
 import { Fleet, MasterControl, runFleetAdapter } from '../../adapters/vda5050';
 import { OdooFixtures } from '../../tools/fixtures';
@@ -46,6 +47,10 @@ describe('odoo tier: a VDA 5050 AGV online and, once killed, offline in the devi
     await running?.catch(() => undefined);
     await applier?.stop();
     await gw?.stop();
+    // Leave no retained last will behind on the shared broker.
+    const c = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
+    await c.publishAsync(`uagv/v2/${manufacturer}/${serial}/connection`, '', { retain: true, qos: 1 });
+    await c.endAsync();
   });
 
   async function deviceState(): Promise<string | undefined> {
