@@ -75,6 +75,7 @@ describe('VDA 5050 fleet adapter and simulated AGV over Mosquitto', function () 
   let bridge: Recorder;
   let running: Promise<void>;
   let fleet: Fleet;
+  let master: MasterControl;
   const children: ChildProcess[] = [];
   const agvs: SimulatedAgv[] = [];
 
@@ -88,7 +89,7 @@ describe('VDA 5050 fleet adapter and simulated AGV over Mosquitto', function () 
     spy.on('message', (topic, payload) => payload.length > 0 && wire.push({ topic, message: JSON.parse(payload.toString('utf8')) as Record<string, unknown> }));
     await spy.subscribeAsync(`uagv/v2/${manufacturer}/#`, { qos: 1 });
     const log = createLogger('error').child({ module: 'vda5050-test' });
-    const master = new MasterControl({ url: URL, manufacturer, log });
+    master = new MasterControl({ url: URL, manufacturer, log });
     await master.start(ctl.signal);
     bridge = new Recorder();
     fleet = new Fleet({ layout: LAYOUT, loadType: 'EPAL', fleetDeviceId: 'fleet-a' });
@@ -149,6 +150,17 @@ describe('VDA 5050 fleet adapter and simulated AGV over Mosquitto', function () 
     await until('outcome', () => fleet.order('w-2')?.outcome);
     assert.equal(fleet.order('w-2')?.outcome, 'cancelled');
     assert.equal(bridge.updates.some((u) => u.type === 'pick.confirmed' || u.type === 'task.failed'), false);
+  });
+
+  it('master control reconnects after its connection is cut and goes on receiving states', async () => {
+    await startAgv('agv-4', 10);
+    await until('online', () => bridge.updates.find((u) => u.type === 'device.status'));
+    const reconnected = new Promise<void>((r) => master.once('connected', () => r()));
+    (master as unknown as { client: MqttClient }).client.stream.destroy();
+    await reconnected;
+    bridge.push(robotWork('w-4', LINES));
+    const confirmed = await until('pick.confirmed', () => bridge.updates.find((u) => u.type === 'pick.confirmed'));
+    assert.equal(confirmed.key, 'vda5050:w-4:picked');
   });
 
   it('a SIGKILLed AGV process: its last will arrives and the adapter sends device.status offline', async () => {
