@@ -79,19 +79,24 @@ export function interpretState(order: TrackedOrder, state: State): Verdict | und
     return failed(order, state, `${order.serialNumber} rejected the order: ${rejection.errorDescription ?? rejection.errorType}`, rejection.errorType);
   }
   const mine = state.actionStates.filter((a) => a.actionId in order.actions);
-  if (order.cancelActionId) {
+  const ids = Object.keys(order.actions);
+  const finished = new Set(mine.filter((a) => a.actionStatus === 'FINISHED').map((a) => a.actionId));
+  const done = ids.length > 0 && ids.every((id) => finished.has(id));
+  if (order.cancelActionId && !done) {
+    // Withdrawn: FINISHED = stopped and cleared, FAILED = nothing left to cancel. Either way it is over,
+    // and the failures the cancel causes are not the vehicle's. Work the vehicle finished before the
+    // cancel reached it is still confirmed below: the goods did move, Odoo decides what that means.
     const cancel = state.actionStates.find((a) => a.actionId === order.cancelActionId);
-    // FINISHED: stopped and cleared; FAILED: there was nothing to cancel (noOrderToCancel). Either way it is over.
     if (cancel?.actionStatus === 'FINISHED' || cancel?.actionStatus === 'FAILED') return { outcome: 'cancelled' };
     return undefined;
   }
   const failedAction = mine.find((a) => a.actionStatus === 'FAILED');
   if (failedAction) return actionFailure(order, state, failedAction);
-  const fatal = state.errors.find((e) => e.errorLevel === 'FATAL');
-  if (fatal) return failed(order, state, `${order.serialNumber}: ${fatal.errorDescription ?? fatal.errorType}`, fatal.errorType);
-  const ids = Object.keys(order.actions);
-  const finished = new Set(mine.filter((a) => a.actionStatus === 'FINISHED').map((a) => a.actionId));
-  if (ids.length === 0 || !ids.every((id) => finished.has(id))) return undefined;
+  if (!done) {
+    const fatal = state.errors.find((e) => e.errorLevel === 'FATAL');
+    if (fatal) return failed(order, state, `${order.serialNumber}: ${fatal.errorDescription ?? fatal.errorType}`, fatal.errorType);
+    return undefined;
+  }
   return {
     outcome: 'confirmed',
     update: {

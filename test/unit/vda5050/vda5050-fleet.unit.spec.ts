@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { AgvCore, Fleet, HeaderIds, header, interpretConnection, parseWork, stamp, type Effects, type FleetUpdate, type Job, type State } from '../../../adapters/vda5050';
+import { AgvCore, Fleet, HeaderIds, header, interpretConnection, interpretState, parseWork, stamp, type Effects, type FleetUpdate, type Job, type State } from '../../../adapters/vda5050';
 import { assertSchemaValid } from '../../support/vda5050';
 import { LAYOUT, cancelWork, robotWork } from './fixtures';
 
@@ -240,5 +240,32 @@ describe('vda5050 simulated vehicle (AgvCore)', () => {
     (a as unknown as { orderUpdateId: number }).orderUpdateId = 1;
     assert.equal(a.receiveOrder(older), true);
     assert.equal(a.state(9, Date.now()).errors.at(-1)?.errorType, 'orderUpdateError');
+  });
+});
+
+describe('vda5050 state interpretation at the edges', () => {
+  const order = { orderId: 'o-1', serialNumber: 'agv-1', correlationId: '', picking: { name: 'WH/OUT/1' }, lines: [], actions: { p: 'pick', d: 'drop' } };
+  const state = (actions: Array<[string, string]>, errors: State['errors'] = []): State => {
+    const s = new AgvCore({ manufacturer: M, serialNumber: 'agv-1', position: { x: 0, y: 0, theta: 0, mapId: 'm' } }).state(1, Date.UTC(2026, 0, 1));
+    return { ...s, orderId: 'o-1', actionStates: actions.map(([actionId, actionStatus]) => ({ actionId, actionStatus: actionStatus as 'FINISHED' })), errors };
+  };
+  const fatal: State['errors'] = [{ errorType: 'emergencyStop', errorLevel: 'FATAL', errorDescription: 'e-stop pressed' }];
+
+  it('a FATAL error while the order runs fails it; after every action finished it does not', () => {
+    assert.deepEqual(interpretState(order, state([['p', 'RUNNING'], ['d', 'WAITING']], fatal))?.update?.payload, { picking: { name: 'WH/OUT/1' }, reason: 'agv-1: e-stop pressed', code: 'emergencyStop' });
+    assert.equal(interpretState(order, state([['p', 'FINISHED'], ['d', 'FINISHED']], fatal))?.outcome, 'confirmed');
+  });
+
+  it('cancelled work: failures caused by the cancel are silent, work finished before the cancel is still confirmed', () => {
+    const cancelled = { ...order, cancelActionId: 'c' };
+    assert.equal(interpretState(cancelled, state([['p', 'FAILED'], ['d', 'FAILED'], ['c', 'RUNNING']])), undefined);
+    assert.deepEqual(interpretState(cancelled, state([['p', 'FAILED'], ['d', 'FAILED'], ['c', 'FINISHED']])), { outcome: 'cancelled' });
+    assert.equal(interpretState(cancelled, state([['p', 'FINISHED'], ['d', 'FINISHED'], ['c', 'FAILED']]))?.outcome, 'confirmed');
+  });
+
+  it('a decided order, a state of another order or another vehicle yields nothing', () => {
+    assert.equal(interpretState({ ...order, outcome: 'confirmed' }, state([['p', 'FINISHED'], ['d', 'FINISHED']])), undefined);
+    assert.equal(interpretState(order, { ...state([['p', 'FINISHED'], ['d', 'FINISHED']]), orderId: 'o-2' }), undefined);
+    assert.equal(interpretState(order, { ...state([['p', 'FINISHED'], ['d', 'FINISHED']]), serialNumber: 'agv-2' }), undefined);
   });
 });
