@@ -39,8 +39,16 @@ export async function runFleetAdapter(o: FleetAdapterOptions): Promise<void> {
         o.log.error('applying fleet effects failed', { error: e instanceof Error ? e.message : String(e) });
       });
   };
-  const onState = (s: Parameters<Fleet['onState']>[0]) => apply(o.fleet.onState(s));
-  const onConnection = (c: Parameters<Fleet['onConnection']>[0], receivedMs: number) => apply(o.fleet.onConnection(c, receivedMs));
+  // A defect in the core must not end the adapter: the message is logged and the next one handled.
+  const guarded = (what: string, run: () => Effects): void => {
+    try {
+      apply(run());
+    } catch (e) {
+      o.log.error(`handling ${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  const onState = (s: Parameters<Fleet['onState']>[0]) => guarded('a state', () => o.fleet.onState(s));
+  const onConnection = (c: Parameters<Fleet['onConnection']>[0], receivedMs: number) => guarded('a connection message', () => o.fleet.onConnection(c, receivedMs));
   const onInvalid = (i: { topic: string; reason: string }) => o.log.warn('invalid VDA 5050 message', i);
   o.master.on('state', onState);
   o.master.on('connection', onConnection);
@@ -49,8 +57,8 @@ export async function runFleetAdapter(o: FleetAdapterOptions): Promise<void> {
     for await (const work of o.bridge.work()) {
       if (o.signal.aborted) break;
       const parsed = parseWork(work);
-      if (parsed.kind === 'job') apply(o.fleet.addJob(parsed.job));
-      else if (parsed.kind === 'withdrawal') apply(o.fleet.withdraw(parsed.withdrawal));
+      if (parsed.kind === 'job') guarded('work', () => o.fleet.addJob(parsed.job));
+      else if (parsed.kind === 'withdrawal') guarded('a withdrawal', () => o.fleet.withdraw(parsed.withdrawal));
       else o.log.info('work not for VDA 5050', { reason: parsed.reason });
     }
   } finally {

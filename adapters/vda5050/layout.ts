@@ -31,7 +31,7 @@ export function parseLayout(raw: unknown): Layout {
 
 export class LayoutError extends Error {
   constructor(
-    readonly code: 'no_layout_node' | 'no_drop_node' | 'no_position',
+    readonly code: 'no_layout_node' | 'no_drop_node' | 'no_position' | 'no_stops',
     message: string,
   ) {
     super(message);
@@ -76,6 +76,7 @@ function nodeStop(n: LayoutNode): Omit<RouteStop, 'action'> {
 
 /** start → pick at source 1 → drop → pick at source 2 → drop …: what a single-load vehicle can run. */
 export function planRoute(layout: Layout, start: RouteStop, stops: JobStop[], opts: PlanOptions): RouteStop[] {
+  if (stops.length === 0) throw new LayoutError('no_stops', 'the robot order names no source location');
   const drops = layout.nodes.filter((n) => n.drop_point);
   const drop = drops.find((n) => n.warehouse === opts.warehouse) ?? (drops.length === 1 ? drops[0] : undefined);
   if (!drop) throw new LayoutError('no_drop_node', `no drop node in the layout for warehouse ${opts.warehouse || '(none)'}`);

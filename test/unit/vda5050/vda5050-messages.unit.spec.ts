@@ -65,6 +65,7 @@ describe('vda5050 topics, headers and builders', () => {
     assert.throws(() => planRoute({ nodes: LAYOUT.nodes.filter((n) => !n.drop_point) }, startStop('agv-1', '', position), j.stops, { warehouse: 'WH', loadType: 'EPAL' }),
       (e: unknown) => e instanceof LayoutError && e.code === 'no_drop_node');
     assert.throws(() => startStop('agv-1', '', undefined), (e: unknown) => e instanceof LayoutError && e.code === 'no_position');
+    assert.throws(() => planRoute(LAYOUT, startStop('agv-1', '', position), [], { warehouse: 'WH', loadType: 'EPAL' }), (e: unknown) => e instanceof LayoutError && e.code === 'no_stops');
   });
 
   it('cancelOrder is a HARD instant action without parameters that validates', () => {
