@@ -56,7 +56,7 @@ class Recorder implements BridgeLink {
   };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, limitMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, limitMs = 60_000): Promise<T> {
   const end = Date.now() + limitMs;
   for (;;) {
     const v = probe();
@@ -67,7 +67,8 @@ async function until<T>(what: string, probe: () => T | undefined, limitMs = 20_0
 }
 
 describe('VDA 5050 fleet adapter and simulated AGV over Mosquitto', function () {
-  this.timeout(60_000);
+  // Generous: the machine may be loaded; the waits are bounded, never timed assertions.
+  this.timeout(120_000);
   let manufacturer: string;
   let ctl: AbortController;
   let spy: MqttClient;
