@@ -329,16 +329,18 @@ export class SimulatedAgv {
       const changed = topic.endsWith('/order') ? this.core.receiveOrder(raw) : this.core.receiveInstantActions(raw);
       if (changed) this.publishState();
     });
+    // Subscribed before it says ONLINE: master control may send an order as soon as it sees the vehicle.
     client.on('connect', () => {
-      this.publish(this.topic('connection'), this.connection('ONLINE'), 1, true);
-      this.publishState();
+      client.subscribe([this.topic('order'), this.topic('instantActions')], { qos: 0 }, (err) => {
+        if (err) return;
+        this.publish(this.topic('connection'), this.connection('ONLINE'), 1, true);
+        this.publishState();
+      });
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    await client.subscribeAsync([this.topic('order'), this.topic('instantActions')], { qos: 0 });
-    this.publishState();
     this.timer = setInterval(() => {
       if (this.core.step()) this.publishState();
     }, this.opts.stepMs ?? 20);
