@@ -19,6 +19,8 @@ export interface FleetAdapterOptions {
   fleet: Fleet;
   log: Logger;
   signal: AbortSignal;
+  /** How often orders a vehicle has not shown in its state yet are sent again (default 5 s). */
+  resendMs?: number;
 }
 
 /** Runs until the signal aborts or the bridge's work stream ends. Effects are applied in arrival order. */
@@ -50,6 +52,7 @@ export async function runFleetAdapter(o: FleetAdapterOptions): Promise<void> {
   const onState = (s: Parameters<Fleet['onState']>[0]) => guarded('a state', () => o.fleet.onState(s));
   const onConnection = (c: Parameters<Fleet['onConnection']>[0], receivedMs: number) => guarded('a connection message', () => o.fleet.onConnection(c, receivedMs));
   const onInvalid = (i: { topic: string; reason: string }) => o.log.warn('invalid VDA 5050 message', i);
+  const resend = setInterval(() => guarded('a resend', () => o.fleet.resendUnconfirmed()), o.resendMs ?? 5_000);
   o.master.on('state', onState);
   o.master.on('connection', onConnection);
   o.master.on('invalid', onInvalid);
@@ -62,6 +65,7 @@ export async function runFleetAdapter(o: FleetAdapterOptions): Promise<void> {
       else o.log.info('work not for VDA 5050', { reason: parsed.reason });
     }
   } finally {
+    clearInterval(resend);
     o.master.off('state', onState);
     o.master.off('connection', onConnection);
     o.master.off('invalid', onInvalid);

@@ -95,6 +95,19 @@ export class Fleet {
     return { publish: [{ serialNumber: entry.serialNumber, subtopic: 'instantActions', body: buildCancelOrder(entry.cancelActionId) }], updates: [] };
   }
 
+  /**
+   * Orders sent on QoS 0 that the vehicle's state does not show yet: sent again (same orderId and
+   * orderUpdateId, so a vehicle that has it ignores the repeat, 6.6.4.3). The glue calls it periodically.
+   */
+  resendUnconfirmed(): Effects {
+    const publish: Outgoing[] = [];
+    for (const [serial, v] of this.vehicles) {
+      const entry = v.orderId ? this.orders.get(v.orderId) : undefined;
+      if (entry?.body && v.state?.orderId !== entry.orderId) publish.push({ serialNumber: serial, subtopic: 'order', body: entry.body });
+    }
+    return { publish, updates: [] };
+  }
+
   onState(state: State): Effects {
     const v = this.vehicle(state.serialNumber);
     if (v.state && v.state.headerId === state.headerId && v.state.timestamp === state.timestamp) return none();

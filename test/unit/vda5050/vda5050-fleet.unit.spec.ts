@@ -119,6 +119,19 @@ describe('vda5050 fleet core with simulated vehicles (no MQTT)', () => {
     assert.equal(loop.updates.filter((u) => u.type === 'pick.confirmed').length, 1);
   });
 
+  it('an order the vehicle never showed (lost on QoS 0) is sent again until its state shows it, then no more', () => {
+    const loop = new Loop();
+    loop.addAgv('agv-1');
+    const lost = loop.fleet.addJob((parseWork(robotWork('w-1', LINES)) as { job: Job }).job);
+    assert.equal(lost.publish.length, 1, 'sent once, and dropped by the test as a broker would');
+    assert.equal(loop.fleet.resendUnconfirmed().publish.length, 1);
+    loop.apply(loop.fleet.resendUnconfirmed());
+    assert.equal(loop.report('agv-1').orderId, 'w-1');
+    assert.deepEqual(loop.fleet.resendUnconfirmed().publish, []);
+    loop.run();
+    assert.equal(loop.updates.filter((u) => u.type === 'pick.confirmed').length, 1);
+  });
+
   it('jobs wait for a free vehicle and go to the next one that is free', () => {
     const loop = new Loop();
     loop.addAgv('agv-1');
