@@ -17,6 +17,7 @@
         'views/logistics_bridge_device_views.xml',
         'views/logistics_bridge_timeline_views.xml',
         'views/logistics_bridge_dashboard_views.xml',
+        'views/logistics_bridge_vda_node_views.xml',
         'views/stock_picking_views.xml',
         'views/sale_order_views.xml',
         'views/purchase_order_views.xml',

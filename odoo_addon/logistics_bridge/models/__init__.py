@@ -12,3 +12,4 @@ from . import logistics_bridge_order_automation
 from . import sale_order
 from . import purchase_order
 from . import product
+from . import logistics_bridge_vda_node
