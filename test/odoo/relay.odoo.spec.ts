@@ -102,7 +102,7 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
   function startRelay(workerId: string, opts: { leaseSeconds?: number; batchSize?: number } = {}) {
     const t = odooTarget();
     const odoo = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
-    const parts = createRelay({ config: { relay: { workerId, batchSize: opts.batchSize ?? 200, maxInFlight: 400, leaseSeconds: opts.leaseSeconds ?? 60 } }, odoo, broker, log: silent });
+    const parts = createRelay({ config: { relay: { workerId, batchSize: opts.batchSize ?? 200, maxInFlight: 400, leaseSeconds: opts.leaseSeconds ?? 60, heartbeatSeconds: 5 } }, odoo, broker, log: silent });
     const ac = new AbortController();
     const run = parts.relay.run(ac.signal);
     relays.push({ parts, odoo, ac, run });

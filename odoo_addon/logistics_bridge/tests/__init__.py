@@ -6,3 +6,4 @@ from . import test_security
 from . import test_ui
 from . import test_picking_state
 from . import test_sla
+from . import test_relay_registry
