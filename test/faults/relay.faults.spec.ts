@@ -22,6 +22,8 @@ interface Delivery {
   uuid: string;
   aggregate: string;
   outboxId: number;
+  /** Arrival at the consumer (epoch ms). */
+  at: number;
 }
 
 describe('faults: the outbox relay survives crashes and cuts without losing or reordering events', function () {
@@ -34,7 +36,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   const deliveries: Delivery[] = [];
   const sidecars: SidecarProcess[] = [];
 
-  function start(workerId: string): SidecarProcess {
+  function start(workerId: string, extra: Record<string, string> = {}): SidecarProcess {
     const t = odooTarget();
     const proc = startSidecar(sidecarEnv(t, {
       HTTP_LISTEN: `127.0.0.1:${httpPort}`,
@@ -43,6 +45,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
       RELAY_BATCH_SIZE: '100',
       RELAY_LEASE_SECONDS: '5',
       LOG_LEVEL: 'warn',
+      ...extra,
     }));
     sidecars.push(proc);
     return proc;
@@ -57,7 +60,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     await ch.bindQueue(queue, 'logistics.events', 'product.changed');
     await ch.consume(queue, (m) => {
       if (!m) return;
-      deliveries.push({ uuid: String(m.properties.messageId), aggregate: String(m.properties.headers?.['x-aggregate-key']), outboxId: Number(m.properties.headers?.['x-outbox-id']) });
+      deliveries.push({ uuid: String(m.properties.messageId), aggregate: String(m.properties.headers?.['x-aggregate-key']), outboxId: Number(m.properties.headers?.['x-outbox-id']), at: Date.now() });
       ch.ack(m);
     });
   });
@@ -127,7 +130,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     while (deliveries.length < n) await new Promise((r) => setTimeout(r, 20));
   }
 
-  it('a sidecar SIGKILLed mid-drain: a restarted one delivers the rest after the leases expire', async () => {
+  it('a sidecar SIGKILLed mid-drain: a new one under another worker id delivers the rest', async () => {
     const expected = await backlog();
     const first = start('faults-a');
     await whenDelivered(300);
@@ -137,6 +140,31 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     assert.ok(partial < expected.size, 'the drain finished before the kill; the test proves nothing');
     start('faults-b');
     await delivered(expected);
+  });
+
+  it('a relay SIGKILLed mid-drain and restarted publishes what it had claimed at once, not after its lease', async () => {
+    const expected = await backlog();
+    // The default lease: only the relay registry can free the claims before a minute has passed.
+    const first = start('faults-restart', { RELAY_LEASE_SECONDS: '60' });
+    await whenDelivered(300);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.ok(deliveries.length < expected.size, 'the drain finished before the kill; the test proves nothing');
+    const held = await pg.query<{ uuid: string; expires: Date }>(
+      "SELECT uuid, lease_expires_at AT TIME ZONE 'UTC' AS expires FROM logistics_bridge_event WHERE state = 'claimed' AND lease_owner = 'faults-restart'",
+    );
+    assert.ok(held.rows.length > 0, 'the relay must die holding claims');
+    const leaseEnd = Math.min(...held.rows.map((r) => r.expires.getTime()));
+    const restartedAt = Date.now();
+    start('faults-restart', { RELAY_LEASE_SECONDS: '60' });
+    await delivered(expected);
+    const claimed = new Set(held.rows.map((r) => r.uuid));
+    const firstAfterRestart = new Map<string, number>();
+    for (const d of deliveries) if (claimed.has(d.uuid) && d.at >= restartedAt && !firstAfterRestart.has(d.uuid)) firstAfterRestart.set(d.uuid, d.at);
+    assert.equal(firstAfterRestart.size, claimed.size, 'every event the dead relay held is published again after the restart');
+    const last = Math.max(...firstAfterRestart.values());
+    process.stdout.write(`      the ${claimed.size} events the killed relay held were published ${((last - restartedAt) / 1000).toFixed(2)} s after its restart (their lease would have freed them ${((leaseEnd - restartedAt) / 1000).toFixed(1)} s after it)\n`);
+    assert.ok(last < leaseEnd, 'published before their lease expired: the restart freed them, not the lease');
   });
 
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
