@@ -126,8 +126,12 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     assert.deepEqual(rows.rows.map((r) => [r.state, Number(r.n)]), [['published', expected.size]]);
   }
 
-  async function whenDelivered(n: number): Promise<void> {
-    while (deliveries.length < n) await new Promise((r) => setTimeout(r, 20));
+  async function whenDelivered(n: number, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (deliveries.length < n) {
+      if (Date.now() > deadline) throw new Error(`only ${deliveries.length} of ${n} deliveries\n${sidecars.map((s) => s.output().slice(-3000)).join('\n---\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   it('a sidecar SIGKILLed mid-drain: a new one under another worker id delivers the rest', async () => {
