@@ -161,11 +161,16 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     const leaseEnd = Math.min(...held.rows.map((r) => r.expires.getTime()));
     const restartedAt = Date.now();
     start('faults-restart', { RELAY_LEASE_SECONDS: '60' });
-    await delivered(expected);
+    // The events the dead relay held, as they arrive again after the restart (the rest of the backlog
+    // is the first test's concern: draining all of it takes minutes on a loaded machine).
     const claimed = new Set(held.rows.map((r) => r.uuid));
     const firstAfterRestart = new Map<string, number>();
-    for (const d of deliveries) if (claimed.has(d.uuid) && d.at >= restartedAt && !firstAfterRestart.has(d.uuid)) firstAfterRestart.set(d.uuid, d.at);
-    assert.equal(firstAfterRestart.size, claimed.size, 'every event the dead relay held is published again after the restart');
+    const deadline = Date.now() + 120_000;
+    while (firstAfterRestart.size < claimed.size) {
+      for (const d of deliveries) if (claimed.has(d.uuid) && d.at >= restartedAt && !firstAfterRestart.has(d.uuid)) firstAfterRestart.set(d.uuid, d.at);
+      if (Date.now() > deadline) throw new Error(`${claimed.size - firstAfterRestart.size} of ${claimed.size} held events not published again\n${sidecars.map((p) => p.output().slice(-3000)).join('\n---\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const last = Math.max(...firstAfterRestart.values());
     process.stdout.write(`      the ${claimed.size} events the killed relay held were published ${((last - restartedAt) / 1000).toFixed(2)} s after its restart (their lease would have freed them ${((leaseEnd - restartedAt) / 1000).toFixed(1)} s after it)\n`);
     assert.ok(last < leaseEnd, 'published before their lease expired: the restart freed them, not the lease');
