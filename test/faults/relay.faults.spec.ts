@@ -149,7 +149,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   it('a relay SIGKILLed mid-drain and restarted publishes what it had claimed at once, not after its lease', async () => {
     const expected = await backlog();
     // The default lease: only the relay registry can free the claims before a minute has passed.
-    const first = start('faults-restart', { RELAY_LEASE_SECONDS: '60' });
+    const first = start('faults-restart', { RELAY_LEASE_SECONDS: '60', LOG_LEVEL: 'info' });
     await whenDelivered(300);
     first.child.kill('SIGKILL');
     await first.exited;
@@ -160,7 +160,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     assert.ok(held.rows.length > 0, 'the relay must die holding claims');
     const leaseEnd = Math.min(...held.rows.map((r) => r.expires.getTime()));
     const restartedAt = Date.now();
-    start('faults-restart', { RELAY_LEASE_SECONDS: '60' });
+    const second = start('faults-restart', { RELAY_LEASE_SECONDS: '60', LOG_LEVEL: 'info' });
     // The events the dead relay held, as they arrive again after the restart (the rest of the backlog
     // is the first test's concern: draining all of it takes minutes on a loaded machine).
     const claimed = new Set(held.rows.map((r) => r.uuid));
@@ -168,11 +168,18 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     const deadline = Date.now() + 120_000;
     while (firstAfterRestart.size < claimed.size) {
       for (const d of deliveries) if (claimed.has(d.uuid) && d.at >= restartedAt && !firstAfterRestart.has(d.uuid)) firstAfterRestart.set(d.uuid, d.at);
-      if (Date.now() > deadline) throw new Error(`${claimed.size - firstAfterRestart.size} of ${claimed.size} held events not published again\n${sidecars.map((p) => p.output().slice(-3000)).join('\n---\n')}`);
+      if (Date.now() > deadline) {
+        const states = await pg.query('SELECT state, lease_owner, count(*) FROM logistics_bridge_event WHERE uuid = ANY($1) GROUP BY 1, 2', [[...claimed]]);
+        const before = deliveries.filter((d) => claimed.has(d.uuid) && d.at < restartedAt).length;
+        throw new Error(`${claimed.size - firstAfterRestart.size} of ${claimed.size} held events not published again (${before} deliveries of them before the restart); now ${JSON.stringify(states.rows)}\n${sidecars.map((p) => p.output().slice(-3000)).join('\n---\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     const last = Math.max(...firstAfterRestart.values());
-    process.stdout.write(`      the ${claimed.size} events the killed relay held were published ${((last - restartedAt) / 1000).toFixed(2)} s after its restart (their lease would have freed them ${((leaseEnd - restartedAt) / 1000).toFixed(1)} s after it)\n`);
+    // When the restarted process took over its predecessor (its log line), apart from its boot time.
+    const takeover = /"message":"earlier relay processes of this host are gone[^\n]*"timestamp":"([^"]+)"/.exec(second.output())?.[1];
+    const sinceTakeover = takeover ? `, ${((last - Date.parse(takeover)) / 1000).toFixed(2)} s after it took over (process start to take-over ${((Date.parse(takeover) - restartedAt) / 1000).toFixed(2)} s)` : '';
+    process.stdout.write(`      the ${claimed.size} events the killed relay held were published ${((last - restartedAt) / 1000).toFixed(2)} s after its restart${sinceTakeover}; their lease would have freed them ${((leaseEnd - restartedAt) / 1000).toFixed(1)} s after it\n`);
     assert.ok(last < leaseEnd, 'published before their lease expired: the restart freed them, not the lease');
   });
 
