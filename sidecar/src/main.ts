@@ -1,7 +1,7 @@
 import { Broker } from './broker';
 import { loadConfigOrReport } from './config';
 import { DeviceGateway } from './devices/gateway';
-import { HealthServer } from './health';
+import { bridgeChecks, HealthServer } from './health';
 import { Applier, ApplierMetrics, DEFAULT_RETRY } from './inbound';
 import { runUntilSignal, type Service } from './lifecycle';
 import { OdooClient } from './odoo';
@@ -16,23 +16,15 @@ async function main(): Promise<number> {
   const registry = createRegistry();
   const odoo = new OdooClient({ ...config.odoo, registry });
   const broker = await Broker.open(config.amqp, log.child({ module: 'broker' }), registry);
+  const outbox = createRelay({ config, odoo, broker, log, registry });
   const health = new HealthServer({
     listen: config.http.listen,
     registry,
-    checks: [
-      { name: 'odoo', check: async (signal) => void (await odoo.version(signal)) },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.isConnected()) throw new Error('not connected to RabbitMQ');
-        },
-      },
-    ],
+    checks: bridgeChecks({ odoo, target: config.odoo, broker, publisher: outbox.publisher, relay: outbox.membership }),
   });
   const address = await health.start();
   log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
 
-  const outbox = createRelay({ config, odoo, broker, log, registry });
   const gateway = new DeviceGateway({
     listen: config.grpc.listen,
     tls: config.grpc.tls,

@@ -6,7 +6,7 @@ import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqp
 import type { Client } from 'pg';
 import { Broker, EVENTS_EXCHANGE } from '../../sidecar/src/broker';
 import { OdooClient } from '../../sidecar/src/odoo';
-import { checkPayload, createRelay, EVENT_TYPES, type RelayParts } from '../../sidecar/src/outbox';
+import { checkPayload, createRelay, EVENT_TYPES, HEARTBEAT_TIMEOUT_FACTOR, type RelayParts, type RelayPublisher } from '../../sidecar/src/outbox';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { AMQP_URL } from '../support/env';
@@ -20,6 +20,8 @@ interface Received {
   body: string;
   outboxId: number;
   aggregateKey: string;
+  /** Arrival (epoch ms) at the consumer. */
+  at: number;
 }
 
 /** A consumer as a WMS would run one: its own queue bound to logistics.events, reading one Odoo database. */
@@ -43,7 +45,7 @@ class TestConsumer {
       (msg) => {
         if (!msg) return;
         const h = msg.properties.headers ?? {};
-        if (h['x-odoo-database'] === db) c.received.push({ msg, body: msg.content.toString('utf8'), outboxId: Number(h['x-outbox-id']), aggregateKey: String(h['x-aggregate-key']) });
+        if (h['x-odoo-database'] === db) c.received.push({ msg, body: msg.content.toString('utf8'), outboxId: Number(h['x-outbox-id']), aggregateKey: String(h['x-aggregate-key']), at: Date.now() });
       },
       { noAck: true },
     );
@@ -99,10 +101,11 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
     await pg.end();
   });
 
-  function startRelay(workerId: string, opts: { leaseSeconds?: number; batchSize?: number } = {}) {
+  function startRelay(workerId: string, opts: { leaseSeconds?: number; batchSize?: number; heartbeatSeconds?: number; wrapPublisher?: (p: RelayPublisher) => RelayPublisher } = {}) {
     const t = odooTarget();
     const odoo = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
-    const parts = createRelay({ config: { relay: { workerId, batchSize: opts.batchSize ?? 200, maxInFlight: 400, leaseSeconds: opts.leaseSeconds ?? 60 } }, odoo, broker, log: silent });
+    const relay = { workerId, batchSize: opts.batchSize ?? 200, maxInFlight: 400, leaseSeconds: opts.leaseSeconds ?? 60, heartbeatSeconds: opts.heartbeatSeconds ?? 5 };
+    const parts = createRelay({ config: { relay }, odoo, broker, log: silent, wrapPublisher: opts.wrapPublisher });
     const ac = new AbortController();
     const run = parts.relay.run(ac.signal);
     relays.push({ parts, odoo, ac, run });
@@ -257,7 +260,7 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
     assert.deepEqual(await stateCounts(pg, ids), { published: ids.length });
   });
 
-  it('loses nothing when a relay is SIGKILLed mid-batch: its peer delivers the rest after the lease', async () => {
+  it('loses nothing when a relay is SIGKILLed mid-batch: its peer delivers the rest long before the dead one\'s lease ends', async () => {
     const t = odooTarget();
     await drainExisting();
     consumer = await TestConsumer.start(t.db, 'product.changed');
@@ -276,7 +279,8 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
         RELAY_WORKER_ID: `doomed-${process.pid}`,
         RELAY_BATCH_SIZE: '100',
         RELAY_MAX_IN_FLIGHT: '200',
-        RELAY_LEASE_SECONDS: '3',
+        RELAY_LEASE_SECONDS: '60',
+        RELAY_HEARTBEAT_SECONDS: '1',
         LOG_LEVEL: 'error',
         GATEWAY_TOKENS: '',
       },
@@ -292,17 +296,48 @@ describe('odoo tier: the relay from a real Odoo outbox to RabbitMQ', function ()
     });
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
-    const claimedByDead = await pg.query<{ n: string }>("SELECT count(*) AS n FROM logistics_bridge_event WHERE state = 'claimed' AND lease_owner = $1", [`doomed-${process.pid}`]);
+    const claimedByDead = await pg.query<{ id: number; expires: Date }>("SELECT id, lease_expires_at AT TIME ZONE 'UTC' AS expires FROM logistics_bridge_event WHERE state = 'claimed' AND lease_owner = $1", [`doomed-${process.pid}`]);
     const deliveredBeforeKill = new Set(consumer.received.filter((m) => want.has(m.outboxId)).map((m) => m.outboxId)).size;
     assert.ok(deliveredBeforeKill < ids.length, 'the relay must die with work left');
+    assert.ok(claimedByDead.rows.length > 0, 'the relay must die holding claims');
+    const leaseEnd = Math.min(...claimedByDead.rows.map((r) => r.expires.getTime()));
 
-    startRelay(`survivor-${process.pid}`, { leaseSeconds: 3 });
+    startRelay(`survivor-${process.pid}`, { heartbeatSeconds: 1 });
     await consumer.waitFor((r) => new Set(r.filter((m) => want.has(m.outboxId)).map((m) => m.outboxId)).size === ids.length, 120_000);
+    const freed = claimedByDead.rows.map((r) => r.id);
+    const lastFreed = Math.max(...consumer.received.filter((m) => freed.includes(m.outboxId)).map((m) => m.at));
+    assert.ok(lastFreed < leaseEnd, `the dead relay's ${freed.length} claims were published ${((leaseEnd - lastFreed) / 1000).toFixed(1)} s before their lease would have freed them`);
     await stopRelays();
-    assert.deepEqual(await stateCounts(pg, ids), { published: ids.length }, `all published (the dead relay held ${claimedByDead.rows[0]?.n} leases)`);
+    assert.deepEqual(await stateCounts(pg, ids), { published: ids.length }, `all published (the dead relay held ${freed.length} leases)`);
     // At least once: events confirmed but not acked before the kill may come twice, never out of order.
     const mine = consumer.received.filter((m) => want.has(m.outboxId));
     assertOrderPerAggregate(mine);
+  });
+
+  it('two live relays never take each other\'s claims, however long a batch is held', async () => {
+    const t = odooTarget();
+    await drainExisting();
+    consumer = await TestConsumer.start(t.db, 'product.changed');
+    const ids = await insertEvents(pg, Array.from({ length: 40 }, (_, p) => ({ eventType: 'product.changed', aggregateKey: `product.product:${650000 + p}`, payload: productChanged(650000 + p, 1) })));
+    // Relay A's broker never confirms until the gate opens: it holds its whole claim meanwhile.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const heartbeatSeconds = 1;
+    startRelay(`holder-${process.pid}`, { heartbeatSeconds, batchSize: 100, wrapPublisher: (inner) => ({ ready: (s) => inner.ready(s), publish: async (req, s) => gate.then(() => inner.publish(req, s)) }) });
+    const heldByA = async () => (await pg.query<{ id: number }>("SELECT id FROM logistics_bridge_event WHERE id = ANY($1) AND state = 'claimed' AND lease_owner = $2", [ids, `holder-${process.pid}`])).rows.length;
+    const deadline = Date.now() + 30_000;
+    while ((await heldByA()) < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await heldByA(), ids.length, 'relay A holds the whole backlog');
+    startRelay(`peer-${process.pid}`, { heartbeatSeconds });
+    // Well past the heartbeat timeout: A heartbeats, so B (which heartbeats and reaps too) takes nothing.
+    await new Promise((r) => setTimeout(r, (heartbeatSeconds * HEARTBEAT_TIMEOUT_FACTOR + 3) * 1000));
+    assert.equal(await heldByA(), ids.length, "the live relay's claims stay its own");
+    assert.equal(consumer.received.filter((m) => ids.includes(m.outboxId)).length, 0, 'nothing published twice meanwhile');
+    open();
+    await consumer.waitFor((r) => new Set(r.filter((m) => ids.includes(m.outboxId)).map((m) => m.outboxId)).size === ids.length);
+    await stopRelays();
+    assert.deepEqual(await stateCounts(pg, ids), { published: ids.length });
+    assert.equal(consumer.received.filter((m) => ids.includes(m.outboxId)).length, ids.length, 'each event published once: A acked all it held');
   });
 
   it('operator CLI: status shows counts and lag, replay republishes published events with the same messageId', async () => {

@@ -1,4 +1,5 @@
 from . import logistics_bridge_event
+from . import logistics_bridge_relay
 from . import logistics_bridge_update
 from . import logistics_bridge_device
 from . import logistics_bridge_timeline

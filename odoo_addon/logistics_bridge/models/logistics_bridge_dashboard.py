@@ -10,6 +10,11 @@ class LogisticsBridgeDashboard(models.TransientModel):
 
     pending_count = fields.Integer(string='Pending events', compute='_compute_figures')
     claimed_count = fields.Integer(string='Claimed events', compute='_compute_figures')
+    claim_age_s = fields.Float(string='Oldest claim (s)', compute='_compute_figures',
+                               help='How long the oldest claimed event has been held by a relay (0 when none): '
+                                    'events claimed by a relay are neither pending nor published yet.')
+    relay_count = fields.Integer(string='Relays alive', compute='_compute_figures',
+                                 help='Relay processes heartbeating to Odoo.')
     dead_count = fields.Integer(string='Dead letters', compute='_compute_figures')
     sync_lag_s = fields.Float(string='Sync lag (s)', compute='_compute_figures',
                               help='Age of the oldest pending outbox event.')
@@ -37,6 +42,8 @@ class LogisticsBridgeDashboard(models.TransientModel):
         for dashboard in self:
             dashboard.pending_count = stats['pending']
             dashboard.claimed_count = stats['claimed']
+            dashboard.claim_age_s = stats['oldest_claim_age_s'] or 0.0
+            dashboard.relay_count = sum(1 for relay in stats['relays'] if relay['alive'])
             dashboard.dead_count = stats['dead']
             dashboard.sync_lag_s = stats['oldest_pending_age_s'] or 0.0
             dashboard.exception_picking_count = self.env['stock.picking'].search_count(

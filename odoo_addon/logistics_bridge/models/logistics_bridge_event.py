@@ -315,6 +315,28 @@ class LogisticsBridgeEvent(models.Model):
         return {'released': sorted(r['id'] for r in rows)}
 
     @api.model
+    def _release_worker_claims(self, worker_id):
+        """Relay registry: the claims of a worker id whose process is gone go back to pending at once
+        (no attempt counted, as ``relay_release``); waiting relays are woken at commit."""
+        rows = self._sql_rows(SQL("""
+            UPDATE logistics_bridge_event
+               SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+                   write_date = now() AT TIME ZONE 'UTC'
+             WHERE state = 'claimed' AND published_at IS NULL AND lease_owner = %s
+         RETURNING id""", str(worker_id)))
+        if rows:
+            self.env.cr.execute(SQL('NOTIFY logistics_bridge_outbox'))
+        return len(rows)
+
+    @api.model
+    def bridge_ping(self):
+        """Readiness probe of the sidecar: the addon is installed, its API callable by this user."""
+        self._check_relay_access()
+        module = self.env['ir.module.module'].sudo().search([('name', '=', 'logistics_bridge')], limit=1)
+        return {'addon_version': module.latest_version or '', 'database': self.env.cr.dbname,
+                'login': self.env.user.login}
+
+    @api.model
     def _wait_probe(self, cr, after_id):
         cr.execute(SQL("""
             SELECT EXISTS (SELECT 1 FROM logistics_bridge_event t
@@ -374,6 +396,21 @@ class LogisticsBridgeEvent(models.Model):
         age, oldest = cr.fetchone()
         stats['oldest_pending_age_s'] = float(age) if age is not None else None
         stats['oldest_pending_created_at'] = oldest
+        # Work in flight: a claim's write_date is when it was made (nothing else writes a claimed row).
+        cr.execute(SQL("""
+            SELECT lease_owner, count(*), extract(epoch FROM now() AT TIME ZONE 'UTC' - min(write_date))::float
+              FROM logistics_bridge_event WHERE state = 'claimed' AND published_at IS NULL
+          GROUP BY lease_owner ORDER BY lease_owner"""))
+        claims = {owner: (n, age) for owner, n, age in cr.fetchall()}
+        ages = [age for _n, age in claims.values()]
+        stats['oldest_claim_age_s'] = max(ages) if ages else None
+        relays = self.env['logistics.bridge.relay']._live_relays()
+        for relay in relays:
+            relay['claimed'] = claims.pop(relay['worker_id'], (0, None))[0]
+        # Claims of owners that never registered (older sidecars, tools): freed by their lease only.
+        relays += [{'worker_id': owner, 'host': None, 'pid': None, 'alive': None, 'stop_reason': None,
+                    'heartbeat_age_s': None, 'claimed': n} for owner, (n, _age) in claims.items()]
+        stats['relays'] = relays
         return stats
 
     @api.model

@@ -10,7 +10,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: logistics-bridge <command>
-  status [--json]                     outbox counts and lag (age of the oldest pending event)
+  status [--json]                     outbox counts, claims per relay and their age, lag (age of the oldest pending event)
   replay --since <iso-time|id> [--type <event.type>]... [--limit <n>] [--dry-run]
                                       republish already-published events (same messageId, header x-replayed-at)
   schemas                             print the JSON Schema of every event type

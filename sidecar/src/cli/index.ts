@@ -1,9 +1,12 @@
 import { Broker, ConfirmPublisher, declareTopology } from '../broker';
 import { loadConfigOrReport, type Config } from '../config';
-import { OdooClient } from '../odoo';
+import { ZodError } from 'zod';
+import { diagnoseOdooError } from '../health';
+import { OdooClient, OdooError } from '../odoo';
 import { APP_ID, buildMessage, eventJsonSchemas, OdooOutboxSource, type OutboxEvent } from '../outbox';
 import { createLogger } from '../telemetry';
 import { parseArgs, USAGE, UsageError, type Command } from './args';
+import { formatStatus } from './status';
 
 /**
  * The operator CLI (`npx logistics-bridge ...`, `npm run cli -- ...`): a composition root of its own,
@@ -37,17 +40,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command.kind === 'status') {
       const s = await source.stats();
-      if (command.json) {
-        process.stdout.write(`${JSON.stringify(s)}\n`);
-      } else {
-        const lag = s.oldest_pending_age_s === null ? 'none pending' : `${s.oldest_pending_age_s.toFixed(1)} s (oldest pending created ${s.oldest_pending_created_at})`;
-        process.stdout.write(
-          [`Odoo ${config.odoo.url} database ${config.odoo.db}`, `pending    ${s.pending}`, `claimed    ${s.claimed}`, `published  ${s.published}`, `dead       ${s.dead}`, `lag        ${lag}`].join('\n') + '\n',
-        );
-      }
+      process.stdout.write(command.json ? `${JSON.stringify(s)}\n` : `Odoo ${config.odoo.url} database ${config.odoo.db}\n${formatStatus(s)}\n`);
       return s.dead > 0 ? 3 : 0;
     }
     return await replay(command, config, source);
+  } catch (err) {
+    if (!(err instanceof OdooError || err instanceof ZodError)) throw err;
+    const { error, fix } = diagnoseOdooError(err, config.odoo);
+    process.stderr.write(`logistics-bridge: ${error}\n  fix: ${fix}\n`);
+    return 1;
   } finally {
     odoo.close();
   }

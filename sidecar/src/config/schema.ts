@@ -47,6 +47,7 @@ export const envSchema = z
     RELAY_BATCH_SIZE: positiveInt(2000).describe('Outbox events claimed per call'),
     RELAY_MAX_IN_FLIGHT: positiveInt(4000).describe('Unconfirmed publishes allowed at once (confirm window)'),
     RELAY_LEASE_SECONDS: positiveInt(60).describe('Lease on claimed events; expired leases are claimed again'),
+    RELAY_HEARTBEAT_SECONDS: positiveInt(5).describe('How often the relay tells Odoo it is alive; silent for 4 times as long, its claims are released for other relays'),
     // ---- device gateway (docs/gateway.md) ----
     GATEWAY_TOKENS: z
       .string()
@@ -107,7 +108,7 @@ export interface Config {
   gateway: { tokens: GatewayTokens; maxInFlight: number; maxMessageBytes: number; maxBufferedBytes: number; maxBufferedMessages: number };
   http: { listen: string };
   log: { level: Env['LOG_LEVEL'] };
-  relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number };
+  relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number; heartbeatSeconds: number };
   apply: { batchSize: number; lingerMs: number; prefetch: number; concurrency: number; maxAttempts: number };
 }
 
@@ -135,6 +136,7 @@ export function toConfig(env: Env): Config {
       batchSize: env.RELAY_BATCH_SIZE,
       maxInFlight: env.RELAY_MAX_IN_FLIGHT,
       leaseSeconds: env.RELAY_LEASE_SECONDS,
+      heartbeatSeconds: env.RELAY_HEARTBEAT_SECONDS,
     },
     apply: { batchSize: env.APPLY_BATCH_SIZE, lingerMs: env.APPLY_LINGER_MS, prefetch: env.APPLY_PREFETCH, concurrency: env.APPLY_CONCURRENCY, maxAttempts: env.APPLY_MAX_ATTEMPTS },
   };

@@ -2,34 +2,73 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** One readiness dependency: resolves when it answers, rejects with the reason otherwise. */
+/** A failed check with what to change; any other error counts as a failure with its message only. */
+export class CheckFailure extends Error {
+  override readonly name = 'CheckFailure';
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One readiness dependency: resolves (with an optional detail, e.g. a version) when it answers, rejects with the reason otherwise. */
 export interface ReadinessCheck {
   name: string;
-  check: (signal: AbortSignal) => Promise<void>;
+  check: (signal: AbortSignal) => Promise<string | void>;
+  /** Runs only once this check passed; otherwise reported as not checked. */
+  after?: string;
+  /** Reported instead of a bare timeout when the check does not answer in time. */
+  onTimeout?: { error: string; fix?: string };
+}
+
+export interface CheckResult {
+  ok: boolean;
+  detail?: string;
+  error?: string;
+  fix?: string;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, CheckResult>;
 }
 
-/** Runs every check in parallel with a deadline; pure apart from the checks themselves. */
+/**
+ * Runs the checks, each as soon as the one it comes `after` passed, each with its own deadline; pure
+ * apart from the checks themselves. Results keep the order of `checks`.
+ */
 export async function readiness(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<ReadinessReport> {
-  const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
-      const signal = AbortSignal.timeout(timeoutMs);
-      try {
-        await Promise.race([
-          check(signal),
-          new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true })),
-        ]);
-        return [name, { ok: true }] as const;
-      } catch (err) {
-        return [name, { ok: false, error: err instanceof Error ? err.message : String(err) }] as const;
-      }
-    }),
-  );
+  const running = new Map<string, Promise<CheckResult>>();
+  const run = (c: ReadinessCheck): Promise<CheckResult> => {
+    const known = running.get(c.name);
+    if (known) return known;
+    const dependency = c.after === undefined ? undefined : checks.find((d) => d.name === c.after);
+    const result = (dependency ? run(dependency) : Promise.resolve<CheckResult>({ ok: true })).then((dep) =>
+      dep.ok ? runOne(c, timeoutMs) : { ok: false, error: `not checked: ${c.after} failed` },
+    );
+    running.set(c.name, result);
+    return result;
+  };
+  const results = await Promise.all(checks.map(async (c) => [c.name, await run(c)] as const));
   return { ready: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
+}
+
+async function runOne({ check, onTimeout }: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const detail = await Promise.race([
+      check(signal),
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(onTimeout ? new CheckFailure(onTimeout.error, onTimeout.fix) : new Error(`no answer within ${timeoutMs} ms`)), { once: true }),
+      ),
+    ]);
+    return detail ? { ok: true, detail } : { ok: true };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    return err instanceof CheckFailure && err.fix ? { ok: false, error, fix: err.fix } : { ok: false, error };
+  }
 }
 
 export interface HealthServerOptions {
@@ -37,15 +76,18 @@ export interface HealthServerOptions {
   registry: Registry;
   checks: readonly ReadinessCheck[];
   timeoutMs?: number;
+  /** A report is reused for this long, so that frequent probes cost Odoo and RabbitMQ nothing more. */
+  cacheMs?: number;
 }
 
 /**
  * `/healthz` (the process serves HTTP: liveness), `/readyz` (200 only when every dependency answers,
- * 503 with the reasons otherwise) and `/metrics` (Prometheus text format).
+ * 503 with each failing check's reason and fix otherwise; cached for `cacheMs`) and `/metrics` (Prometheus text format).
  */
 export class HealthServer {
   private readonly server: http.Server;
   private stopping = false;
+  private cached: { at: number; report: Promise<ReadinessReport> } | undefined;
 
   constructor(private readonly opts: HealthServerOptions) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -71,13 +113,22 @@ export class HealthServer {
     this.server.closeAllConnections();
   }
 
+  /** The last report while it is fresh (concurrent probes share one run), else a new one. */
+  private report(): Promise<ReadinessReport> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at >= (this.opts.cacheMs ?? 5_000)) {
+      this.cached = { at: now, report: readiness(this.opts.checks, this.opts.timeoutMs ?? 3_000) };
+    }
+    return this.cached.report;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') {
         if (this.stopping) return send(res, 503, { ready: false, checks: {}, reason: 'shutting down' });
-        const report = await readiness(this.opts.checks, this.opts.timeoutMs ?? 3_000);
+        const report = await this.report();
         return send(res, report.ready ? 200 : 503, report);
       }
       if (path === '/metrics') {

@@ -60,13 +60,49 @@ export const statsSchema = z.object({
   dead: z.number().int(),
   oldest_pending_age_s: z.number().nullable(),
   oldest_pending_created_at: z.string().nullable(),
+  /** Seconds since the oldest claim still held was made: work in flight that `pending` does not show. */
+  oldest_claim_age_s: z.number().nullable(),
+  /** Registered relays (alive, or stopped within the hour) and owners of claims that never registered. */
+  relays: z.array(
+    z.object({
+      worker_id: z.string(),
+      host: z.string().nullable(),
+      pid: z.number().int().nullable(),
+      /** null: the owner never registered (its claims are freed by their lease only). */
+      alive: z.boolean().nullable(),
+      stop_reason: z.string().nullable(),
+      heartbeat_age_s: z.number().nullable(),
+      claimed: z.number().int(),
+    }),
+  ),
 });
+
+/** Another relay process as the registry knows it (`relay_register`'s holder and peers). */
+export const relayPeerSchema = z.object({
+  worker_id: z.string(),
+  instance: z.string().nullable(),
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  incarnation: z.string().nullable(),
+  heartbeat_age_s: z.number().nullable(),
+});
+export const registerResultSchema = z.object({
+  registered: z.boolean(),
+  released: z.number().int(),
+  holder: relayPeerSchema.nullable(),
+  peers: z.array(relayPeerSchema),
+});
+export const heartbeatResultSchema = z.object({ registered: z.boolean(), released: z.number().int() });
+export const unregisterResultSchema = z.object({ released: z.number().int() });
 
 export type AckResult = z.infer<typeof ackResultSchema>;
 export type NackResult = z.infer<typeof nackResultSchema>;
 export type ReleaseResult = z.infer<typeof releaseResultSchema>;
 export type WaitResult = z.infer<typeof waitResultSchema>;
 export type OutboxStats = z.infer<typeof statsSchema>;
+export type RelayPeer = z.infer<typeof relayPeerSchema>;
+export type RegisterResult = z.infer<typeof registerResultSchema>;
+export type HeartbeatResult = z.infer<typeof heartbeatResultSchema>;
 
 export interface Failure {
   id: number;

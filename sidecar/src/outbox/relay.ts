@@ -4,6 +4,7 @@ import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
 import type { AckResult, ClaimResult, Failure, MalformedRow, OutboxEvent } from './event';
 import { buildMessage, type MessageOptions } from './message';
+import { deferred, type Membership } from './membership';
 import type { RelayMetrics } from './metrics';
 import { planWaves, splitBlocked } from './ordering';
 import { describeFailure, failureKind, retryDelay, type FailureKind } from './policy';
@@ -44,6 +45,11 @@ export interface RelayOptions {
   ackLingerMs?: number;
   /** Delay after a failed loop iteration; the policy in policy.ts unless a test pins it. */
   retryDelay?: (consecutiveFailures: number, kind: FailureKind) => number;
+  /**
+   * The relay registry (membership.ts): claims only while this process holds its worker id, which
+   * frees a dead predecessor's claims at start and lets peers free this relay's claims if it dies.
+   */
+  membership?: Membership;
 }
 
 /**
@@ -77,6 +83,7 @@ export class Relay implements Service {
 
   async run(signal: AbortSignal): Promise<void> {
     const stats = this.statsLoop(signal);
+    const membership = this.opts.membership?.run(signal);
     const wakeFollowers = () => this.workSeen.resolve();
     signal.addEventListener('abort', wakeFollowers, { once: true });
     try {
@@ -88,6 +95,8 @@ export class Relay implements Service {
       this.flushAcks();
       await Promise.allSettled(this.settling);
       await stats;
+      await membership;
+      await this.opts.membership?.leave();
       this.opts.log.info('relay stopped', { workerId: this.opts.workerId });
     }
   }
@@ -103,6 +112,8 @@ export class Relay implements Service {
       let stage = 'claim';
       try {
         while (this.inFlight.size >= this.opts.maxBatchesInFlight) await Promise.race(this.inFlight);
+        stage = 'register';
+        await this.opts.membership?.admitted(signal);
         // Leasing rows while the broker is down would only age them: wait for a channel first.
         stage = 'broker';
         await this.publisher.ready(signal);
@@ -367,15 +378,4 @@ export class Relay implements Service {
 interface PendingAck {
   ids: number[];
   done(): void;
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }

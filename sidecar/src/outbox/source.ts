@@ -1,6 +1,9 @@
 import type { OdooClient } from '../odoo';
 import {
   ackResultSchema,
+  heartbeatResultSchema,
+  registerResultSchema,
+  unregisterResultSchema,
   nackResultSchema,
   parseClaim,
   parseRows,
@@ -16,8 +19,10 @@ import {
   type ReleaseResult,
   type WaitResult,
 } from './event';
+import type { RelayIdentity, RelayRegistry } from './membership';
 
 export const OUTBOX_MODEL = 'logistics.bridge.event';
+export const RELAY_REGISTRY_MODEL = 'logistics.bridge.relay';
 
 export interface ReplayQuery {
   sinceId?: number;
@@ -84,5 +89,24 @@ export class OdooOutboxSource implements OutboxSource {
     const { events, malformed } = parseRows(await this.odoo.executeKw(OUTBOX_MODEL, 'relay_replay', [], kwargs, { idempotent: true, signal }));
     if (malformed.length) throw new Error(`relay_replay returned malformed rows: ${malformed.map((m) => `${m.id}: ${m.error}`).join('; ')}`);
     return events;
+  }
+}
+
+/** The addon's relay registry over JSON-RPC; every call may be repeated (same instance, same outcome). */
+export class OdooRelayRegistry implements RelayRegistry {
+  constructor(private readonly odoo: OdooClient) {}
+
+  async register(id: RelayIdentity, timeoutSeconds: number, replaces: string[]) {
+    return registerResultSchema.parse(
+      await this.odoo.executeKw(RELAY_REGISTRY_MODEL, 'relay_register', [id.workerId, id.instance, id.host, id.pid, id.incarnation, timeoutSeconds], { replaces }, { idempotent: true }),
+    );
+  }
+
+  async heartbeat(workerId: string, instance: string) {
+    return heartbeatResultSchema.parse(await this.odoo.executeKw(RELAY_REGISTRY_MODEL, 'relay_heartbeat', [workerId, instance], {}, { idempotent: true }));
+  }
+
+  async unregister(workerId: string, instance: string) {
+    return unregisterResultSchema.parse(await this.odoo.executeKw(RELAY_REGISTRY_MODEL, 'relay_unregister', [workerId, instance], {}, { idempotent: true }));
   }
 }

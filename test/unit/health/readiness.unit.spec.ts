@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readiness, splitHostPort } from '../../../sidecar/src/health';
+import { CheckFailure, readiness, splitHostPort } from '../../../sidecar/src/health';
 
 describe('readiness', () => {
   it('is ready only when every check answers', async () => {
@@ -16,6 +16,30 @@ describe('readiness', () => {
     const report = await readiness([hang], 20);
     assert.equal(report.ready, false);
     assert.match(report.checks.odoo?.error ?? '', /no answer within 20 ms/);
+  });
+  it('runs a check only after the one it depends on passed, and names the fix of a failure', async () => {
+    const calls: string[] = [];
+    const report = await readiness(
+      [
+        { name: 'odoo', check: async () => { calls.push('odoo'); return 'Odoo 18.0'; } },
+        { name: 'odoo_login', after: 'odoo', check: async () => Promise.reject(new CheckFailure('the API key was refused', 'set ODOO_API_KEY')) },
+        { name: 'logistics_bridge', after: 'odoo_login', check: async () => { calls.push('addon'); } },
+      ],
+      100,
+    );
+    assert.deepEqual(calls, ['odoo']);
+    assert.deepEqual(report, {
+      ready: false,
+      checks: {
+        odoo: { ok: true, detail: 'Odoo 18.0' },
+        odoo_login: { ok: false, error: 'the API key was refused', fix: 'set ODOO_API_KEY' },
+        logistics_bridge: { ok: false, error: 'not checked: odoo_login failed' },
+      },
+    });
+  });
+  it('reports a named cause instead of a bare timeout when the check says what a hang means', async () => {
+    const report = await readiness([{ name: 'rabbitmq', check: () => new Promise<void>(() => undefined), onTimeout: { error: 'topology not declared', fix: 'see the log' } }], 20);
+    assert.deepEqual(report.checks.rabbitmq, { ok: false, error: 'topology not declared', fix: 'see the log' });
   });
   it('splits listen addresses', () => {
     assert.deepEqual(splitHostPort('0.0.0.0:9464'), { host: '0.0.0.0', port: 9464 });

@@ -48,7 +48,7 @@ class FakeSource implements OutboxSource {
     return { ready: this.pending.length > 0, max_id: afterId, next_due_in: null };
   }
   async stats() {
-    return { pending: this.pending.length, claimed: 0, published: this.acked.length, dead: 0, oldest_pending_age_s: null, oldest_pending_created_at: null };
+    return { pending: this.pending.length, claimed: 0, published: this.acked.length, dead: 0, oldest_pending_age_s: null, oldest_pending_created_at: null, oldest_claim_age_s: null, relays: [] };
   }
   async replay() {
     return [];
