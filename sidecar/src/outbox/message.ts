@@ -1,5 +1,4 @@
-import type { Options } from 'amqplib';
-import { EVENTS_EXCHANGE, type PublishRequest } from '../broker';
+import { EVENTS_EXCHANGE, type PublishOptions, type PublishRequest } from '../broker';
 import type { OutboxEvent } from './event';
 
 /** AMQP header names of the message contract (docs/relay.md). */
@@ -37,7 +36,7 @@ export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishR
   };
   if (event.company_id != null) headers[HEADERS.companyId] = event.company_id;
   if (opts.replayedAt) headers[HEADERS.replayedAt] = opts.replayedAt.toISOString();
-  const options: Options.Publish = {
+  const options: PublishOptions = {
     persistent: true,
     messageId: event.uuid,
     type: event.event_type,

@@ -4,7 +4,8 @@ export { GatewayError, InvalidArgument, PermissionDenied, RateLimited, Unauthent
 export { parseAdapterMessage, fieldPath, FAMILIES, type Family, type Telemetry, type ParsedMessage } from './schemas';
 /** The SSCC check used by the schemas, under the name the gateway has always exported. */
 export { hasValidCheckDigit as gs1CheckDigitValid } from '../relevance/gs1';
-export { UpdatePublisher, UPDATES_QUEUE, declareUpdatesQueue, type ConfirmChannelSource } from './publisher';
+export { UpdatePublisher, buildUpdateMessage, type UpdateMeta, type UpdatesSource } from './publisher';
+export { GatewayMetrics } from './metrics';
 export { defaultRelevance, type RelevanceFactory, type RelevanceStream, type StreamContext } from './relevance';
 export { loadServices, LOADER_OPTIONS, PROTO_FILES, PROTO_ROOT } from './proto';
 export { SERVICE_NAMES } from '../contract';
