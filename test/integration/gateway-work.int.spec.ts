@@ -42,6 +42,7 @@ describe('device gateway work routing (Flow 3)', function () {
     // The queue is bound by the gateway; wait until it exists, then publish before any adapter is connected.
     for (let i = 0; ; i++) {
       const probe = await conn.createChannel(); // a failed checkQueue closes its channel
+      probe.on('error', () => undefined); // answered by the rejected checkQueue
       const ok = await probe.checkQueue(router.queue).then(
         () => true,
         () => false,

@@ -74,6 +74,8 @@ export interface ConsumerOptions {
 interface Attached {
   channel: Channel;
   lost: AbortController;
+  /** Its deliveries handed to the handler and not settled yet. */
+  inFlight: Set<Promise<void>>;
 }
 
 /**
@@ -91,7 +93,6 @@ interface Attached {
 export class Consumer {
   private current: Attached | undefined;
   private draining = false;
-  private readonly inFlight = new Set<Promise<void>>();
   private deadLetters: ConfirmPublisher | undefined;
 
   constructor(
@@ -104,9 +105,9 @@ export class Consumer {
     return this.opts.queue.name;
   }
 
-  /** Deliveries handed to the handler and not settled yet. */
+  /** Deliveries of the current channel handed to the handler and not settled yet. */
   get unsettled(): number {
-    return this.inFlight.size;
+    return this.current?.inFlight.size ?? 0;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -131,7 +132,7 @@ export class Consumer {
 
   private async attach(signal: AbortSignal): Promise<Attached> {
     const channel = await abortable(this.source.createChannel(), signal, () => new Error('aborted'));
-    const attached: Attached = { channel, lost: new AbortController() };
+    const attached: Attached = { channel, lost: new AbortController(), inFlight: new Set() };
     channel.on('error', (err: Error) => this.opts.log.warn('consumer channel error', { queue: this.queue, error: err.message }));
     try {
       await this.opts.setup?.(channel);
@@ -150,8 +151,10 @@ export class Consumer {
     return attached;
   }
 
+  /** A lost channel's deliveries are RabbitMQ's again: their handlers are no longer waited for. */
   private lose(attached: Attached): void {
     if (this.current === attached) this.current = undefined;
+    attached.inFlight.clear();
     attached.lost.abort(new Error('channel lost'));
     this.opts.onChannelLost?.();
   }
@@ -174,8 +177,8 @@ export class Consumer {
           return this.settle(attached, msg, REQUEUE);
         },
       )
-      .finally(() => this.inFlight.delete(settled));
-    this.inFlight.add(settled);
+      .finally(() => attached.inFlight.delete(settled));
+    attached.inFlight.add(settled);
   }
 
   private async settle(attached: Attached, msg: ConsumeMessage, outcome: Outcome): Promise<void> {
@@ -234,10 +237,10 @@ export class Consumer {
 
   private async drain(): Promise<void> {
     this.draining = true;
-    await Promise.allSettled([...this.inFlight]);
     const attached = this.current;
     this.current = undefined;
     if (attached) {
+      await Promise.allSettled([...attached.inFlight]);
       await attached.channel.checkQueue(this.queue).catch(() => undefined);
       await attached.channel.close().catch(() => undefined);
       attached.lost.abort(new Error('consumer stopped'));
