@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import {
   ACK,
   Broker,
@@ -151,7 +151,7 @@ describe('integration: broker queues, consumer and publisher modes on the real R
     assert.ok(settled.every(([, done]) => done));
     assert.equal((await ch.checkQueue(q)).messageCount, 0);
     const dead = [await ch.get(`${q}.dead`, { noAck: true }), await ch.get(`${q}.dead`, { noAck: true })];
-    const byBody = Object.fromEntries(dead.map((m) => [m ? m.content.toString() : '', m]));
+    const byBody: Record<string, GetMessage | undefined> = Object.fromEntries(dead.filter((m): m is GetMessage => m !== false).map((m) => [m.content.toString(), m]));
     const ours = byBody.dead?.properties.headers ?? {};
     assert.equal(ours[DEAD_LETTER_HEADERS.reason], 'test reason');
     assert.equal(ours[DEAD_LETTER_HEADERS.queue], q);

@@ -17,3 +17,16 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
     );
   });
 }
+
+/** Resolves on the first of `events` from `emitter`, or when `signal` aborts; removes its listeners. */
+export function firstOf(emitter: { on(event: string, fn: () => void): unknown; off(event: string, fn: () => void): unknown }, events: readonly string[], signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      for (const e of events) emitter.off(e, done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const e of events) emitter.on(e, done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,7 +1,7 @@
 import type { Channel, ConfirmChannel, ConsumeMessage, MessageFields, MessageProperties } from 'amqplib';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
-import { abortable } from './abortable';
+import { abortable, firstOf } from './abortable';
 import { ConfirmPublisher } from './publisher';
 import { declareQueue, type QueueSpec } from './topology';
 
@@ -262,13 +262,5 @@ function settleOn(channel: Channel, msg: ConsumeMessage, outcome: Exclude<Outcom
 }
 
 function closedOrAborted(channel: Channel, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      channel.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    channel.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return firstOf(channel, ['close'], signal);
 }

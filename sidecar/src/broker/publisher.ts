@@ -1,7 +1,7 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
-import { abortable } from './abortable';
+import { abortable, firstOf } from './abortable';
 import { ConfirmWindow } from './window';
 
 /** Where the publisher gets its channels: the Broker's recovering connection (waits while it is down). */
@@ -203,16 +203,9 @@ export class ConfirmPublisher {
   }
 }
 
+/** Resolves on 'drain', or on 'close' (a channel that dies while full never drains: its waiters then fail). */
 function waitForDrain(channel: ConfirmChannel): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      channel.off('drain', done);
-      channel.off('close', done);
-      resolve();
-    };
-    channel.on('drain', done);
-    channel.on('close', done);
-  });
+  return firstOf(channel, ['drain', 'close']);
 }
 
 const aborted = () => new PublishError('aborted', 'aborted');
