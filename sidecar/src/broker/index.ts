@@ -2,7 +2,7 @@
  * Every RabbitMQ interaction of the bridge (docs/broker.md): the connection, the topology, the one
  * confirm publisher and the one consumer helper. Nothing outside this folder imports amqplib.
  */
-export { Broker, type SetupFn } from './connection';
+export { Broker } from './connection';
 export {
   declareTopology,
   declareQueue,

@@ -26,7 +26,7 @@ export interface MessageOptions {
  */
 export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishRequest {
   const created = Date.parse(event.created_at);
-  // One literal shape for every message (amqplib encodes the table per publish); optional headers after.
+  // One literal shape for every message (the AMQP client encodes the table per publish); optional headers after.
   const headers: Record<string, string | number> = {
     'x-schema-version': event.schema_version,
     'x-aggregate-key': event.aggregate_key,
