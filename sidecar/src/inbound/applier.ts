@@ -220,6 +220,8 @@ export class Applier implements Service {
         for (const h of batch) h.settle(REQUEUE); // a delivery settled before keeps its first outcome
       })
       .finally(() => {
+        // Shutting down with a batch Odoo did not answer: back to the queue (outcomes already given stay).
+        if (signal.aborted) for (const h of batch) h.settle(REQUEUE);
         for (const k of keys) {
           const n = (this.busy.get(k) ?? 1) - 1;
           if (n > 0) this.busy.set(k, n);
@@ -270,7 +272,7 @@ export class Applier implements Service {
         const delay = (this.opts.batchRetryDelay ?? batchRetryDelay)(failures, failure.why);
         log[failures === 1 || failure.why === 'auth' || failure.why === 'access' ? 'error' : 'warn'](WHY_MESSAGE[failure.why], { why: failure.why, size: live.length, failedCalls: failures, retryInMs: delay, error });
         if (signal.aborted) {
-          log.warn('shutting down with an unapplied batch: left unacked, RabbitMQ delivers it again', { size: live.length });
+          log.warn('shutting down with an unapplied batch: requeued, RabbitMQ delivers it again', { size: live.length });
           return;
         }
         await sleep(delay, signal).catch(() => undefined);
