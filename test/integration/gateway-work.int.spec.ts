@@ -39,12 +39,13 @@ describe('device gateway work routing (Flow 3)', function () {
     const eventId = randomUUID();
     const conn = await amqp.connect(AMQP_URL);
     const ch = await conn.createConfirmChannel();
-    // The queue is bound by the gateway; wait until it exists, then publish before any adapter is connected.
+    // The queue is declared and bound by the router; wait until it consumes, then publish before any adapter is connected.
     for (let i = 0; ; i++) {
       const probe = await conn.createChannel(); // a failed checkQueue closes its channel
       probe.on('error', () => undefined); // answered by the rejected checkQueue
+      // Consuming means declared and bound (the binding comes before the consume).
       const ok = await probe.checkQueue(router.queue).then(
-        () => true,
+        (q) => q.consumerCount > 0,
         () => false,
       );
       if (ok) break;
