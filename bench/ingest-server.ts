@@ -54,7 +54,7 @@ async function gatewayServer(adapters: number): Promise<{ port: number; gateway:
   const broker = await Broker.open({ url: AMQP_URL }, log);
   const tokens: GatewayTokens = {};
   for (let i = 0; i < adapters; i++) tokens[`fleet-${i}`] = { token: `bench-token-fleet-${i}-xxxxxxxx`, devices: ['*'], family: 'robot_fleet', ratePerSecond: 1e9 };
-  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens, amqp: broker.model, registry: new Registry(), log, queuePrefix: `bench.${randomBytes(3).toString('hex')}.`, work: { enabled: false } });
+  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens, amqp: broker.model, registry: new Registry(), log, queuePrefix: `bench.${randomBytes(3).toString('hex')}.` });
   const port = await gateway.start();
   await gateway.publisher.declare();
   return {

@@ -7,6 +7,7 @@ import { runUntilSignal, type Service } from './lifecycle';
 import { OdooClient } from './odoo';
 import { createRelay } from './outbox';
 import { createLogger, createRegistry } from './telemetry';
+import { WorkRouter } from './work';
 
 /** The composition root: the only place that reads process.env and wires the parts together. */
 async function main(): Promise<number> {
@@ -46,7 +47,9 @@ async function main(): Promise<number> {
     log: log.child({ module: 'applier' }),
     metrics: new ApplierMetrics(registry),
   });
-  const services: Service[] = [outbox.relay, gateway, applier];
+  // Flow 3: released pickings to the adapter streams the gateway holds.
+  const work = new WorkRouter({ source: broker.model, sessions: () => gateway.liveSessions(), metrics: gateway.metrics, log: log.child({ module: 'work' }) });
+  const services: Service[] = [outbox.relay, gateway, applier, work];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

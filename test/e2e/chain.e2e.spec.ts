@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { connect, type AdapterClient } from '@logistics-bridge/adapter-sdk';
+import { declareQueue, updatesQueue } from '../../sidecar/src/broker';
+import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
@@ -34,7 +36,7 @@ describe('e2e: Odoo ⇄ sidecar ⇄ RabbitMQ ⇄ device adapter', function () {
     conn = await amqp.connect(AMQP_URL);
     ch = await conn.createChannel();
     // Updates left by an earlier run are not this run's.
-    await ch.assertQueue('logistics.updates', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await declareQueue(conn, updatesQueue(), createLogger('error')); // as the sidecar declares it
     await ch.purgeQueue('logistics.updates');
     sidecar = startSidecar(sidecarEnv(t, {
       HTTP_LISTEN: `127.0.0.1:${httpPort}`,

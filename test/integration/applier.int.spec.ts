@@ -48,7 +48,7 @@ describe('inbound applier on the real RabbitMQ (fake Odoo)', function () {
     queues.push(queue, `${queue}.dead`);
     const broker = await Broker.open({ url: AMQP_URL }, silentLog());
     const metrics = new ApplierMetrics();
-    const applier = new Applier(broker, odoo, { queue, deadQueue: `${queue}.dead`, batchSize: 50, lingerMs: 5, prefetch: 200, concurrency: 2, log: silentLog(), metrics, batchRetryDelay: () => 50 });
+    const applier = new Applier(broker, odoo, { queue, batchSize: 50, lingerMs: 5, prefetch: 200, concurrency: 2, log: silentLog(), metrics, batchRetryDelay: () => 50 });
     const controller = new AbortController();
     const running = applier.run(controller.signal);
     await applier.ready();

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes, randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
+import { WorkRouter } from '../../sidecar/src/work';
+import { createLogger } from '../../sidecar/src/telemetry';
 import { AMQP_URL } from '../support/env';
 import { clientFor, startGateway, TestStream, tokenOf, type GatewayFixture } from '../support/gateway';
 
@@ -10,13 +12,23 @@ describe('device gateway work routing (Flow 3)', function () {
   const suffix = randomBytes(4).toString('hex');
   const topology = { events: `test.gw.${suffix}.events`, unroutableExchange: `test.gw.${suffix}.unroutable`, unroutableQueue: `test.gw.${suffix}.unroutable` };
   let fx: GatewayFixture;
+  let router: WorkRouter;
+  const stopRouter = new AbortController();
+  let routing: Promise<void>;
   before(async () => {
-    fx = await startGateway({ work: { enabled: true, topology, retryMs: 200 } });
+    fx = await startGateway();
+    // Wired as main.ts does, on this test's own exchange and queue names.
+    router = new WorkRouter({ source: fx.broker.model, sessions: () => fx.gateway.liveSessions(), metrics: fx.gateway.metrics, log: createLogger('error'), queue: `test.gw.${suffix}.device-work`, topology, retryMs: 200 });
+    routing = router.run(stopRouter.signal);
   });
   after(async () => {
+    stopRouter.abort();
+    await routing;
     await fx.stop();
     const conn = await amqp.connect(AMQP_URL);
     const ch = await conn.createChannel();
+    await ch.deleteQueue(router.queue);
+    await ch.deleteQueue(`${router.queue}.dead`);
     await ch.deleteExchange(topology.events);
     await ch.deleteQueue(topology.unroutableQueue);
     await ch.deleteExchange(topology.unroutableExchange);
@@ -27,11 +39,13 @@ describe('device gateway work routing (Flow 3)', function () {
     const eventId = randomUUID();
     const conn = await amqp.connect(AMQP_URL);
     const ch = await conn.createConfirmChannel();
-    // The queue is bound by the gateway; wait until it exists, then publish before any adapter is connected.
+    // The queue is declared and bound by the router; wait until it consumes, then publish before any adapter is connected.
     for (let i = 0; ; i++) {
       const probe = await conn.createChannel(); // a failed checkQueue closes its channel
-      const ok = await probe.checkQueue(fx.gateway.workQueue as string).then(
-        () => true,
+      probe.on('error', () => undefined); // answered by the rejected checkQueue
+      // Consuming means declared and bound (the binding comes before the consume).
+      const ok = await probe.checkQueue(router.queue).then(
+        (q) => q.consumerCount > 0,
         () => false,
       );
       if (ok) break;

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Channel, GetMessage } from 'amqplib';
 import { Registry } from 'prom-client';
-import { Broker } from '../../sidecar/src/broker';
+import { Broker, updatesQueue } from '../../sidecar/src/broker';
 import type { ErpUpdate } from '@logistics-bridge/contract';
-import { declareUpdatesQueue } from '../../sidecar/src/devices/gateway';
 import { Applier, ApplierMetrics, type ApplierOptions } from '../../sidecar/src/inbound';
 import { OdooClient } from '../../sidecar/src/odoo';
 import { createLogger, type Logger } from '../../sidecar/src/telemetry';
@@ -37,7 +36,6 @@ export async function startApplier(
   const deadQueue = `${prefix}logistics.updates.dead`;
   const applier = new Applier(broker, odoo, {
     queue,
-    deadQueue,
     batchSize: opts.batchSize ?? 200,
     lingerMs: opts.lingerMs ?? 20,
     prefetch: opts.prefetch ?? 1000,
@@ -68,7 +66,9 @@ export async function startApplier(
 
 /** Publishes bodies exactly as the gateway does (properties of docs/gateway.md); a string or Buffer is sent as is. */
 export async function publishUpdates(ch: Channel, queue: string, updates: Array<ErpUpdate | string | Buffer>): Promise<void> {
-  await declareUpdatesQueue(ch, queue);
+  const spec = updatesQueue(queue);
+  await ch.assertQueue(spec.deadLetter?.name ?? `${queue}.dead`, { durable: true, arguments: spec.deadLetter?.arguments });
+  await ch.assertQueue(queue, { durable: true, arguments: spec.arguments });
   for (const u of updates) {
     const isUpdate = typeof u === 'object' && !Buffer.isBuffer(u);
     const content = isUpdate ? Buffer.from(JSON.stringify(u)) : Buffer.isBuffer(u) ? u : Buffer.from(u);

@@ -42,8 +42,7 @@ export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}
   const registry = new Registry();
   const queuePrefix = `test.gw.${randomBytes(4).toString('hex')}.`;
   const amqpSource = wrapAmqp ? wrapAmqp(broker.model) : broker.model;
-  // Flow 3 is off unless a test turns it on with its own exchange names (never the real exchanges).
-  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: amqpSource, registry, log, queuePrefix, work: { enabled: false }, ...overrides });
+  const gateway = new DeviceGateway({ listen: '127.0.0.1:0', tokens: TOKENS, amqp: amqpSource, registry, log, queuePrefix, ...overrides });
   const port = await gateway.start();
   await gateway.publisher.declare();
   return {
@@ -55,7 +54,7 @@ export async function startGateway(overrides: Partial<DeviceGatewayOptions> = {}
     async stop() {
       await gateway.stop();
       await deleteQueue(gateway.publisher.queue);
-      if (gateway.workQueue) await deleteQueue(gateway.workQueue);
+      await deleteQueue(`${gateway.publisher.queue}.dead`);
       await broker.close();
     },
   };

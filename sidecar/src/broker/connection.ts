@@ -1,21 +1,18 @@
 import { readFileSync } from 'node:fs';
-import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import amqp, { type RecoveringChannelModel } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config';
 import { redactUrl } from '../config';
 import type { Logger } from '../telemetry';
 
-export type SetupFn = (model: ChannelModel) => Promise<void>;
-
 /**
  * One AMQP connection per process, recovered by amqplib's own recovery (exponential backoff with
- * jitter). Users register `onConnect` setups that (re)declare topology and reopen their channels after
- * every reconnect; channels themselves are not recovered by amqplib.
+ * jitter). Channels are not recovered by the client: the publisher (`ConfirmPublisher`) and the consumer
+ * helper (`Consumer`) open theirs again from `model`, whose `createChannel` waits while the connection
+ * is down, and declare what they need on every new channel.
  */
 export class Broker {
   private connected = false;
-  private current: ChannelModel | undefined;
-  private readonly setups: SetupFn[] = [];
   private readonly reconnects?: Counter;
 
   private constructor(
@@ -40,7 +37,6 @@ export class Broker {
   /** Connects (retrying for ever in the background); resolves at once. */
   static open(cfg: Config['amqp'], log: Logger, registry?: Registry): Promise<Broker> {
     const socketOptions = tlsOptions(cfg);
-    let broker: Broker | undefined;
     return amqp
       .connect(cfg.url, {
         ...socketOptions,
@@ -50,13 +46,10 @@ export class Broker {
           initialDelay: 200,
           maxDelay: 15_000,
           maxRetries: Infinity,
-          setup: async (model: ChannelModel) => {
-            if (broker) await broker.runSetups(model);
-          },
         },
       })
       .then((model) => {
-        broker = new Broker(model, log, registry);
+        const broker = new Broker(model, log, registry);
         broker.watch(cfg.url);
         return broker;
       });
@@ -66,27 +59,13 @@ export class Broker {
     return this.connected;
   }
 
-  /** Runs `setup` now if connected and after every reconnect. */
-  onConnect(setup: SetupFn): void {
-    this.setups.push(setup);
-    const model = this.current;
-    if (model && this.connected) {
-      setup(model).catch((err: unknown) => this.log.error('broker setup failed', { error: err instanceof Error ? err.message : String(err) }));
-    }
-  }
-
   async close(): Promise<void> {
     await this.model.close().catch(() => undefined);
   }
 
-  private async runSetups(model: ChannelModel): Promise<void> {
-    for (const setup of this.setups) await setup(model);
-  }
-
   private watch(url: string): void {
     let everConnected = false;
-    this.model.on('connect', (model: ChannelModel) => {
-      this.current = model;
+    this.model.on('connect', () => {
       this.connected = true;
       if (everConnected) this.reconnects?.inc();
       everConnected = true;
@@ -94,7 +73,6 @@ export class Broker {
     });
     this.model.on('disconnect', (err: Error) => {
       this.connected = false;
-      this.current = undefined;
       this.log.warn('RabbitMQ connection lost; reconnecting', { error: err.message });
     });
     this.model.on('connect-failed', (err: Error) => this.log.warn('cannot connect to RabbitMQ', { url: redactUrl(url), error: err.message }));

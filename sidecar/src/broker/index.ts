@@ -1,4 +1,39 @@
-export { Broker, type SetupFn } from './connection';
-export { declareTopology, TOPOLOGY, type TopologyNames, EVENTS_EXCHANGE, UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE } from './topology';
-export { ConfirmPublisher, PublishError, type ConfirmChannelSource, type ConfirmPublisherOptions, type PublishFailure, type PublishRequest } from './publisher';
+/**
+ * Every RabbitMQ interaction of the bridge (docs/broker.md): the connection, the topology, the one
+ * confirm publisher and the one consumer helper. Nothing outside this folder imports amqplib.
+ */
+export { Broker } from './connection';
+export {
+  declareTopology,
+  declareQueue,
+  consumedQueue,
+  parkingQueue,
+  updatesQueue,
+  workQueue,
+  TOPOLOGY,
+  DELIVERY_LIMIT,
+  EVENTS_EXCHANGE,
+  UNROUTABLE_EXCHANGE,
+  UNROUTABLE_QUEUE,
+  UPDATES_QUEUE,
+  UPDATES_DEAD_QUEUE,
+  DEVICE_WORK_QUEUE,
+  WORK_ROUTING_KEY,
+  PARTNER_UPDATES_EXCHANGE,
+  type TopologyNames,
+  type QueueSpec,
+  type ChannelSource,
+  type Declared,
+} from './topology';
+export {
+  ConfirmPublisher,
+  PublishError,
+  type ConfirmChannelSource,
+  type ConfirmPublisherOptions,
+  type PublisherMode,
+  type PublishFailure,
+  type PublishOptions,
+  type PublishRequest,
+} from './publisher';
+export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';

@@ -1,6 +1,7 @@
 import type { ConfirmChannel, Options } from 'amqplib';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
+import { abortable, firstOf } from './abortable';
 import { ConfirmWindow } from './window';
 
 /** Where the publisher gets its channels: the Broker's recovering connection (waits while it is down). */
@@ -8,11 +9,14 @@ export interface ConfirmChannelSource {
   createConfirmChannel(): Promise<ConfirmChannel>;
 }
 
+/** AMQP message properties of one publish (amqplib's own type, named here so no caller imports amqplib). */
+export type PublishOptions = Options.Publish;
+
 export interface PublishRequest {
   exchange: string;
   routingKey: string;
   content: Buffer;
-  options: Options.Publish;
+  options: PublishOptions;
 }
 
 /**
@@ -20,9 +24,11 @@ export interface PublishRequest {
  * - `nacked`: the broker refused the message (basic.nack): count it as a failed attempt;
  * - `channel-closed`: the channel or connection died before the confirm: the message may or may not
  *   have reached the queue, publish it again later (consumers dedupe on messageId);
- * - `aborted`: never sent, the caller's signal aborted while waiting for a window slot or a channel.
+ * - `aborted`: never sent, the caller's signal aborted while waiting for a window slot or a channel;
+ * - `unavailable`: never sent, no channel is open (mode `refuse` only: the broker is down or the
+ *   channel is being opened again).
  */
-export type PublishFailure = 'nacked' | 'channel-closed' | 'aborted';
+export type PublishFailure = 'nacked' | 'channel-closed' | 'aborted' | 'unavailable';
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -34,9 +40,19 @@ export class PublishError extends Error {
   }
 }
 
+/**
+ * What a publish does while no channel is open: `wait` for one (the relay: its rows stay leased in
+ * Odoo meanwhile), or `refuse` at once with `PublishError('unavailable')` (the gateway: an adapter is
+ * told UNAVAILABLE and resends after reconnecting, rather than its stream hanging). In `refuse` mode
+ * the publisher opens a channel again by itself as soon as one is lost.
+ */
+export type PublisherMode = 'wait' | 'refuse';
+
 export interface ConfirmPublisherOptions {
   /** Unconfirmed messages allowed at once (the sliding window). */
   window: number;
+  /** Default `wait`. */
+  mode?: PublisherMode;
   log: Logger;
   /** Runs on every new channel before it is used, e.g. `declareTopology`. */
   setup?: (channel: ConfirmChannel) => Promise<void>;
@@ -50,6 +66,10 @@ export interface ConfirmPublisherOptions {
  * false (the socket buffer is full) later publishes wait for the channel's 'drain'. A dead channel is
  * replaced on the next publish (after the connection recovers); its unconfirmed messages fail with
  * `channel-closed`.
+ *
+ * The window is the only gate: a freed slot passes straight to the oldest waiter (ConfirmWindow), so a
+ * publish arriving meanwhile never pushes the in-flight count past `window`, and every write after a
+ * `false` from `channel.publish` waits for 'drain'.
  */
 export class ConfirmPublisher {
   private readonly window: ConfirmWindow;
@@ -79,7 +99,20 @@ export class ConfirmPublisher {
   publish(req: PublishRequest, signal?: AbortSignal): Promise<void> {
     // The common case, without a promise per step: a channel, no drain pending, a free window slot.
     if (this.channel && !this.drained && !signal?.aborted && this.window.tryAcquire()) return this.send(this.channel, req);
+    if (!this.channel && this.opts.mode === 'refuse') return Promise.reject(this.refusal());
     return this.publishWhenReady(req, signal);
+  }
+
+  /** Mode `refuse` with no channel: fails now and makes sure a channel is being opened. */
+  private refusal(): PublishError {
+    if (this.closed) return new PublishError('unavailable', 'publisher closed');
+    this.reopenInBackground();
+    return new PublishError('unavailable', 'no channel to RabbitMQ is open');
+  }
+
+  private reopenInBackground(): void {
+    if (this.closed || this.channel) return;
+    this.getChannel().catch(() => undefined); // open() retries until it succeeds or the publisher closes
   }
 
   private async publishWhenReady(req: PublishRequest, signal?: AbortSignal): Promise<void> {
@@ -90,8 +123,9 @@ export class ConfirmPublisher {
     }
     let channel: ConfirmChannel;
     try {
+      if (!this.channel && this.opts.mode === 'refuse') throw this.refusal();
       channel = await this.getChannel(signal);
-      while (this.drained) await abortable(this.drained, signal);
+      while (this.drained) await abortable(this.drained, signal, aborted);
     } catch (err) {
       this.window.release();
       throw err instanceof PublishError ? err : new PublishError('aborted', 'publish aborted before it was sent');
@@ -138,7 +172,7 @@ export class ConfirmPublisher {
     if (this.channel) return Promise.resolve(this.channel);
     if (this.closed) return Promise.reject(new PublishError('channel-closed', 'publisher closed'));
     this.opening ??= this.open().finally(() => (this.opening = undefined));
-    return abortable(this.opening, signal);
+    return abortable(this.opening, signal, aborted);
   }
 
   private async open(): Promise<ConfirmChannel> {
@@ -150,7 +184,9 @@ export class ConfirmPublisher {
         const ch = channel;
         ch.on('error', (err: Error) => this.opts.log.warn('publisher channel error', { error: err.message }));
         ch.on('close', () => {
-          if (this.channel === ch) this.channel = undefined;
+          if (this.channel !== ch) return;
+          this.channel = undefined;
+          if (this.opts.mode === 'refuse') this.reopenInBackground();
         });
         await this.opts.setup?.(ch);
         this.channel = ch;
@@ -167,33 +203,9 @@ export class ConfirmPublisher {
   }
 }
 
+/** Resolves on 'drain', or on 'close' (a channel that dies while full never drains: its waiters then fail). */
 function waitForDrain(channel: ConfirmChannel): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      channel.off('drain', done);
-      channel.off('close', done);
-      resolve();
-    };
-    channel.on('drain', done);
-    channel.on('close', done);
-  });
+  return firstOf(channel, ['drain', 'close']);
 }
 
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new PublishError('aborted', 'aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new PublishError('aborted', 'aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
+const aborted = () => new PublishError('aborted', 'aborted');

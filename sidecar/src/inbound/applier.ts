@@ -1,7 +1,5 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import type { SetupFn } from '../broker';
+import { ACK, Consumer, DEAD_LETTER_HEADERS, deadLetter, REQUEUE, UPDATES_DEAD_QUEUE, UPDATES_QUEUE, updatesQueue, type ConsumerSource, type Delivery, type Outcome } from '../broker';
 import type { ErpUpdate } from '@logistics-bridge/contract';
-import { declareUpdatesQueue, UPDATES_QUEUE } from '../devices/gateway';
 import type { Service } from '../lifecycle';
 import type { CallOptions } from '../odoo';
 import { sleep } from '../retry';
@@ -23,18 +21,14 @@ import {
   type RetryPolicy,
 } from './policy';
 
-/** Where permanent failures go: durable quorum, declared like `logistics.updates` itself. */
-export const UPDATES_DEAD_QUEUE = 'logistics.updates.dead';
 export const UPDATE_MODEL = 'logistics.bridge.update';
 
 /** Headers a dead-lettered message carries on top of its original properties (docs/applier.md). */
 export const DEAD_HEADERS = {
-  reason: 'x-reject-reason',
+  ...DEAD_LETTER_HEADERS,
   stage: 'x-reject-stage',
   path: 'x-reject-path',
   attempts: 'x-apply-attempts',
-  queue: 'x-original-queue',
-  at: 'x-dead-lettered-at',
 } as const;
 
 /** What the applier needs from Odoo (OdooClient). */
@@ -42,16 +36,14 @@ export interface ApplyTarget {
   executeKw(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
 }
 
-/** What the applier needs from RabbitMQ (Broker): a setup run on every (re)connect. */
+/** What the applier needs from RabbitMQ: the Broker's recovering connection (`broker.model`). */
 export interface ConnectSource {
-  onConnect(setup: SetupFn): void;
+  model: ConsumerSource;
 }
 
 export interface ApplierOptions {
-  /** Queue consumed; tests and benchmarks use their own name. Default `logistics.updates`. */
+  /** Queue consumed; tests and benchmarks use their own name. Default `logistics.updates`; its dead letters go to `<queue>.dead`. */
   queue?: string;
-  /** Dead-letter queue. Default `logistics.updates.dead`. */
-  deadQueue?: string;
   batchSize: number;
   lingerMs: number;
   /** Unacked deliveries the broker hands this consumer (batches being formed, applied, retried). */
@@ -70,8 +62,9 @@ export interface ApplierOptions {
 
 /** One delivery the applier holds unacked. */
 interface Held {
-  msg: ConsumeMessage;
-  ch: ConfirmChannel;
+  delivery: Delivery;
+  /** Answers the consumer helper: the delivery's outcome. */
+  settle: (outcome: Outcome) => void;
   update: ErpUpdate;
   /** When it may join a batch (arrival, or the end of its retry backoff). */
   readyAt: number;
@@ -106,10 +99,8 @@ export class Applier implements Service {
   private readonly queue: string;
   private readonly deadQueue: string;
   private readonly retry: RetryPolicy;
-  private channel: ConfirmChannel | undefined;
-  private attachedTo: ChannelModel | undefined;
+  private readonly consumer: Consumer;
   private pending: Held[] = [];
-  private readonly settling = new Set<Promise<void>>();
   /** Batches being applied, and the order keys they hold (counted: a key may be in one batch only, but split batches re-enter). */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly busy = new Map<string, number>();
@@ -117,22 +108,30 @@ export class Applier implements Service {
   private wake: () => void = () => undefined;
   /** The loop waits for a linger to end: an arrival only wakes it when it fills a batch. */
   private lingering = false;
-  private stopped = false;
-  /** Aborted: deliveries still arriving are left to the channel close (returned to the queue). */
-  private draining = false;
   private readonly consuming: Promise<void>;
   private markConsuming: () => void = () => undefined;
 
   constructor(
-    private readonly broker: ConnectSource,
+    broker: ConnectSource,
     private readonly odoo: ApplyTarget,
     private readonly opts: ApplierOptions,
   ) {
-    this.queue = opts.queue ?? UPDATES_QUEUE;
-    this.deadQueue = opts.deadQueue ?? UPDATES_DEAD_QUEUE;
+    const spec = updatesQueue(opts.queue ?? UPDATES_QUEUE);
+    this.queue = spec.name;
+    this.deadQueue = spec.deadLetter?.name ?? UPDATES_DEAD_QUEUE;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.consuming = new Promise<void>((r) => (this.markConsuming = r));
     opts.metrics.waitingSource = () => this.pending.length;
+    this.consumer = new Consumer(broker.model, (d) => this.onDelivery(d), {
+      queue: spec,
+      prefetch: opts.prefetch,
+      log: opts.log,
+      onConsuming: () => this.markConsuming(),
+      onChannelLost: () => this.forgetLost(),
+      onSettled: (outcome, done) => {
+        if (outcome.kind === 'dead-letter' && done) opts.metrics.updates.inc({ outcome: 'dead' });
+      },
+    });
   }
 
   /** Resolves once the consumer is registered with RabbitMQ the first time. */
@@ -142,15 +141,10 @@ export class Applier implements Service {
 
   async run(signal: AbortSignal): Promise<void> {
     const { log } = this.opts;
-    this.broker.onConnect((model) => this.attach(model));
-    // No basic.cancel on abort: on a quorum queue (seen on RabbitMQ 3.10) acks sent after the cancel for
-    // deliveries of the cancelled consumer were partly returned to the queue, so the batches in flight
-    // would not stay settled. Deliveries that arrive after the abort are ignored instead, and closing the
-    // channel at the end returns them with everything else not settled.
-    const onAbort = () => {
-      this.draining = true;
-      this.wake();
-    };
+    // On abort the consumer helper hands no new delivery over and waits for every delivery it handed
+    // over to be settled: the batches in flight are finished and settled, the rest is requeued below.
+    const consuming = this.consumer.run(signal);
+    const onAbort = () => this.wake();
     signal.addEventListener('abort', onAbort, { once: true });
     log.info('applier started', { queue: this.queue, deadQueue: this.deadQueue, batchSize: this.opts.batchSize, lingerMs: this.opts.lingerMs, prefetch: this.opts.prefetch });
     try {
@@ -178,65 +172,34 @@ export class Applier implements Service {
       await Promise.allSettled(this.inFlight);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      this.stopped = true;
-      this.draining = true;
-      await Promise.allSettled(this.settling);
-      const ch = this.channel;
-      this.channel = undefined;
+      // Not yet in a batch (new, or waiting for a retry): back to the queue, as a close would return them.
+      const left = this.pending;
       this.pending = [];
-      // Closing returns every delivery not settled (pending, waiting for a retry) to the queue.
-      // A round trip on the channel before closing it: without it the last acks, sent just before the
-      // close, were sometimes not honoured (quorum queue, RabbitMQ 3.10: applied updates came back).
-      if (ch) await ch.checkQueue(this.queue).catch(() => undefined);
-      if (ch) await ch.close().catch(() => undefined);
+      for (const h of left) h.settle(REQUEUE);
+      await consuming;
       log.info('applier stopped');
     }
   }
 
-  /** Opens the channel, declares both queues, consumes. Runs on every (re)connect. */
-  private async attach(model: ChannelModel): Promise<void> {
-    if (this.stopped || this.attachedTo === model) return;
-    this.attachedTo = model;
-    const { log } = this.opts;
-    const ch = await model.createConfirmChannel();
-    ch.on('error', (err: Error) => log.warn('applier channel error', { error: err.message }));
-    ch.on('close', () => {
-      if (this.channel !== ch) return;
-      this.channel = undefined;
-      // Unacked deliveries of a closed channel are RabbitMQ's again: it delivers them anew.
-      const dropped = this.pending.length;
-      this.pending = this.pending.filter((h) => h.ch !== ch);
-      if (!this.stopped) log.warn('applier channel closed; RabbitMQ redelivers the unsettled updates after the reconnect', { dropped: dropped - this.pending.length });
-    });
-    await declareUpdatesQueue(ch, this.queue);
-    await declareUpdatesQueue(ch, this.deadQueue);
-    await ch.prefetch(this.opts.prefetch);
-    if (this.stopped) {
-      // The service stopped while this setup ran (a reconnect during shutdown): nothing to consume for.
-      await ch.close().catch(() => undefined);
-      return;
-    }
-    this.channel = ch;
-    await ch.consume(this.queue, (msg) => this.onDelivery(ch, msg), { noAck: false });
-    log.info('applier consuming', { queue: this.queue, prefetch: this.opts.prefetch });
-    this.markConsuming();
+  /** The channel of the deliveries held is gone: RabbitMQ delivers them again once the consumer is back. */
+  private forgetLost(): void {
+    const before = this.pending.length;
+    this.pending = this.pending.filter((h) => !h.delivery.lost.aborted);
+    this.opts.log.warn('applier channel closed; RabbitMQ redelivers the unsettled updates after the reconnect', { dropped: before - this.pending.length });
   }
 
-  private onDelivery(ch: ConfirmChannel, msg: ConsumeMessage | null): void {
-    if (!msg) {
-      this.opts.log.error('RabbitMQ cancelled the applier consumer (queue deleted?); reconnect the sidecar', { queue: this.queue });
-      return;
-    }
-    if (this.draining) return;
-    const decoded = decodeUpdate(msg.content);
+  private onDelivery(delivery: Delivery): Outcome | Promise<Outcome> {
+    const decoded = decodeUpdate(delivery.content);
+    const p = delivery.properties;
     if (!decoded.ok) {
       this.opts.metrics.updates.inc({ outcome: 'invalid' });
-      this.opts.log.warn('update fails the contract schema; dead-lettered, never sent to Odoo', { messageId: msg.properties.messageId, correlationId: msg.properties.correlationId, type: msg.properties.type, error: decoded.reason });
-      this.track(this.deadLetter(ch, msg, 'schema', decoded.reason, 0, decoded.path));
-      return;
+      this.opts.log.warn('update fails the contract schema; dead-lettered, never sent to Odoo', { messageId: p.messageId, correlationId: p.correlationId, type: p.type, error: decoded.reason });
+      return this.deadLetter('schema', decoded.reason, 0, decoded.path);
     }
-    this.pending.push({ msg, ch, update: decoded.update, readyAt: Date.now(), attempt: 0 });
-    if (!this.lingering || this.pending.length >= this.opts.batchSize) this.wake();
+    return new Promise<Outcome>((settle) => {
+      this.pending.push({ delivery, settle, update: decoded.update, readyAt: Date.now(), attempt: 0 });
+      if (!this.lingering || this.pending.length >= this.opts.batchSize) this.wake();
+    });
   }
 
   private keyOf(h: Held): string {
@@ -253,9 +216,12 @@ export class Applier implements Service {
     for (const k of keys) this.busy.set(k, (this.busy.get(k) ?? 0) + 1);
     const done: Promise<void> = this.apply(batch, signal)
       .catch((err: unknown) => {
-        this.opts.log.error('applying a batch failed unexpectedly; its updates stay unacked until the channel closes', { error: err instanceof Error ? err.message : String(err) });
+        this.opts.log.error('applying a batch failed unexpectedly; its updates are requeued', { error: err instanceof Error ? err.message : String(err) });
+        for (const h of batch) h.settle(REQUEUE); // a delivery settled before keeps its first outcome
       })
       .finally(() => {
+        // Shutting down with a batch Odoo did not answer: back to the queue (outcomes already given stay).
+        if (signal.aborted) for (const h of batch) h.settle(REQUEUE);
         for (const k of keys) {
           const n = (this.busy.get(k) ?? 1) - 1;
           if (n > 0) this.busy.set(k, n);
@@ -267,15 +233,10 @@ export class Applier implements Service {
     this.inFlight.add(done);
   }
 
-  private track(p: Promise<void>): void {
-    const tracked = p.finally(() => this.settling.delete(tracked));
-    this.settling.add(tracked);
-  }
-
   /** Sends one batch until Odoo answers it, then settles every delivery by its result. */
   private async apply(batch: Held[], signal: AbortSignal): Promise<void> {
     const { log, metrics } = this.opts;
-    let live = batch.filter((h) => h.ch === this.channel);
+    let live = batch.filter((h) => !h.delivery.lost.aborted);
     let failures = 0;
     let results: ApplyResult[];
     for (;;) {
@@ -296,8 +257,8 @@ export class Applier implements Service {
           metrics.batchFailures.inc({ why: 'isolate' });
           if (live.length === 1) {
             const only = live[0] as Held;
-            log.error('Odoo raised on this update; dead-lettered', { messageId: only.msg.properties.messageId, type: only.update.type, error });
-            await this.deadLetter(only.ch, only.msg, 'odoo-error', error, only.attempt);
+            log.error('Odoo raised on this update; dead-lettered', { messageId: only.delivery.properties.messageId, type: only.update.type, error });
+            only.settle(this.deadLetter('odoo-error', error, only.attempt));
             return;
           }
           log.warn('Odoo raised on a batch; splitting it to find the update that causes it', { size: live.length, error });
@@ -311,20 +272,19 @@ export class Applier implements Service {
         const delay = (this.opts.batchRetryDelay ?? batchRetryDelay)(failures, failure.why);
         log[failures === 1 || failure.why === 'auth' || failure.why === 'access' ? 'error' : 'warn'](WHY_MESSAGE[failure.why], { why: failure.why, size: live.length, failedCalls: failures, retryInMs: delay, error });
         if (signal.aborted) {
-          log.warn('shutting down with an unapplied batch: left unacked, RabbitMQ delivers it again', { size: live.length });
+          log.warn('shutting down with an unapplied batch: requeued, RabbitMQ delivers it again', { size: live.length });
           return;
         }
         await sleep(delay, signal).catch(() => undefined);
         if (signal.aborted) return;
-        live = live.filter((h) => h.ch === this.channel);
+        live = live.filter((h) => !h.delivery.lost.aborted);
       }
     }
-    await this.settle(live, results);
+    this.settle(live, results);
   }
 
-  private async settle(batch: Held[], results: ApplyResult[]): Promise<void> {
+  private settle(batch: Held[], results: ApplyResult[]): void {
     const { log, metrics } = this.opts;
-    const dead: Array<Promise<void>> = [];
     const retries: Held[] = [];
     let applied = 0;
     let duplicate = 0;
@@ -333,23 +293,23 @@ export class Applier implements Service {
       const outcome = outcomeOf(results[i] as ApplyResult, held.attempt, this.retry);
       switch (outcome.kind) {
         case 'ack':
-          if (held.ch !== this.channel) return; // redelivered after the reconnect; Odoo answers duplicate then
-          held.ch.ack(held.msg);
+          // A delivery whose channel is gone meanwhile comes again; Odoo answers duplicate then.
+          held.settle(ACK);
           if (outcome.status === 'applied') applied++;
           else duplicate++;
           return;
         case 'retry':
           metrics.updates.inc({ outcome: 'retried' });
-          if (held.ch !== this.channel) return;
+          if (held.delivery.lost.aborted) return;
           held.attempt = outcome.attempt;
           held.readyAt = now + outcome.delayMs;
           retries.push(held);
-          log.warn('Odoo asked to retry an update; held and sent again after a backoff', { messageId: held.msg.properties.messageId, correlationId: held.update.correlation_id, type: held.update.type, attempt: outcome.attempt, retryInMs: outcome.delayMs, reason: outcome.reason });
+          log.warn('Odoo asked to retry an update; held and sent again after a backoff', { messageId: held.delivery.properties.messageId, correlationId: held.update.correlation_id, type: held.update.type, attempt: outcome.attempt, retryInMs: outcome.delayMs, reason: outcome.reason });
           return;
         case 'dead':
           if (outcome.stage === 'rejected') metrics.updates.inc({ outcome: 'rejected' });
-          log.warn(outcome.stage === 'rejected' ? 'Odoo rejected an update; dead-lettered' : 'update still asks for a retry after the last attempt; dead-lettered', { messageId: held.msg.properties.messageId, correlationId: held.update.correlation_id, type: held.update.type, reason: outcome.reason });
-          dead.push(this.deadLetter(held.ch, held.msg, outcome.stage, outcome.reason, held.attempt + (outcome.stage === 'retries' ? 1 : 0)));
+          log.warn(outcome.stage === 'rejected' ? 'Odoo rejected an update; dead-lettered' : 'update still asks for a retry after the last attempt; dead-lettered', { messageId: held.delivery.properties.messageId, correlationId: held.update.correlation_id, type: held.update.type, reason: outcome.reason });
+          held.settle(this.deadLetter(outcome.stage, outcome.reason, held.attempt + (outcome.stage === 'retries' ? 1 : 0)));
           return;
       }
     });
@@ -360,44 +320,15 @@ export class Applier implements Service {
       this.pending = [...retries, ...this.pending];
       this.wake();
     }
-    await Promise.all(dead);
   }
 
   /**
-   * Publishes the message to the dead-letter queue with its original properties and the reason, waits
-   * for the broker's confirm, then acks the original. When the channel is gone meanwhile nothing is
-   * acked: RabbitMQ delivers the original again.
+   * The dead-letter outcome (docs/applier.md): the consumer helper publishes a copy with its original
+   * properties and these headers to `<queue>.dead` through the broker's confirm publisher, waits for the
+   * confirm, then acks the original. When the channel is gone meanwhile nothing is acked: RabbitMQ
+   * delivers the original again.
    */
-  private async deadLetter(ch: ConfirmChannel, msg: ConsumeMessage, stage: DeadStage, reason: string, attempts: number, path?: string): Promise<void> {
-    if (ch !== this.channel) return;
-    const p = msg.properties;
-    const options: Options.Publish = {
-      persistent: true,
-      contentType: p.contentType as string | undefined,
-      contentEncoding: p.contentEncoding as string | undefined,
-      correlationId: p.correlationId as string | undefined,
-      messageId: p.messageId as string | undefined,
-      type: p.type as string | undefined,
-      timestamp: p.timestamp as number | undefined,
-      appId: p.appId as string | undefined,
-      headers: {
-        ...(p.headers ?? {}),
-        [DEAD_HEADERS.reason]: reason.slice(0, 2000),
-        [DEAD_HEADERS.stage]: stage,
-        ...(path !== undefined ? { [DEAD_HEADERS.path]: path } : {}),
-        [DEAD_HEADERS.attempts]: attempts,
-        [DEAD_HEADERS.queue]: this.queue,
-        [DEAD_HEADERS.at]: new Date().toISOString(),
-      },
-    };
-    try {
-      await new Promise<void>((resolve, reject) => {
-        ch.publish('', this.deadQueue, msg.content, options, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('nacked')) : resolve()));
-      });
-      ch.ack(msg);
-      this.opts.metrics.updates.inc({ outcome: 'dead' });
-    } catch (err) {
-      this.opts.log.warn('cannot dead-letter an update; left unacked, RabbitMQ delivers it again', { messageId: p.messageId, error: err instanceof Error ? err.message : String(err) });
-    }
+  private deadLetter(stage: DeadStage, reason: string, attempts: number, path?: string): Outcome {
+    return deadLetter(reason, { [DEAD_HEADERS.stage]: stage, ...(path !== undefined ? { [DEAD_HEADERS.path]: path } : {}), [DEAD_HEADERS.attempts]: attempts });
   }
 }

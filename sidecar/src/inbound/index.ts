@@ -3,7 +3,7 @@
  * `logistics.bridge.update.apply_batch`, each delivery settled by its own result, permanent failures in
  * `logistics.updates.dead`.
  */
-export { Applier, UPDATES_DEAD_QUEUE, UPDATE_MODEL, DEAD_HEADERS, type ApplierOptions, type ApplyTarget, type ConnectSource } from './applier';
+export { Applier, UPDATE_MODEL, DEAD_HEADERS, type ApplierOptions, type ApplyTarget, type ConnectSource } from './applier';
 export { ApplierMetrics } from './metrics';
 export {
   decodeUpdate,

@@ -1,5 +1,4 @@
-import type { Options } from 'amqplib';
-import { EVENTS_EXCHANGE, type PublishRequest } from '../broker';
+import { EVENTS_EXCHANGE, type PublishOptions, type PublishRequest } from '../broker';
 import type { OutboxEvent } from './event';
 
 /** AMQP header names of the message contract (docs/relay.md). */
@@ -27,7 +26,7 @@ export interface MessageOptions {
  */
 export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishRequest {
   const created = Date.parse(event.created_at);
-  // One literal shape for every message (amqplib encodes the table per publish); optional headers after.
+  // One literal shape for every message (the AMQP client encodes the table per publish); optional headers after.
   const headers: Record<string, string | number> = {
     'x-schema-version': event.schema_version,
     'x-aggregate-key': event.aggregate_key,
@@ -37,7 +36,7 @@ export function buildMessage(event: OutboxEvent, opts: MessageOptions): PublishR
   };
   if (event.company_id != null) headers[HEADERS.companyId] = event.company_id;
   if (opts.replayedAt) headers[HEADERS.replayedAt] = opts.replayedAt.toISOString();
-  const options: Options.Publish = {
+  const options: PublishOptions = {
     persistent: true,
     messageId: event.uuid,
     type: event.event_type,

@@ -9,14 +9,12 @@ import { IngestBudget } from './budget';
 import { ReadGates } from './readgate';
 import { GatewayError } from './errors';
 import { GatewayMetrics } from './metrics';
-import { UPDATES_QUEUE, UpdatePublisher, type ConfirmChannelSource } from './publisher';
+import { UPDATES_QUEUE } from '../../broker';
+import { UpdatePublisher, type UpdatesSource } from './publisher';
 import { defaultRelevance, type RelevanceFactory } from './relevance';
 import { BarcodeGatewayService, RobotFleetGatewayService, SorterGatewayService, type AnyGatewayService } from './services';
 import type { GatewayContext, StreamSession } from './session';
 import { StreamStateMap } from './state';
-import { DEVICE_WORK_QUEUE, WorkRouter } from './work';
-import type { Channel } from 'amqplib';
-import type { TopologyNames } from '../../broker';
 
 /**
  * Messages a call may have received and not yet handed to its session (readgate.ts); grpc-js would
@@ -37,12 +35,7 @@ export interface DeviceGatewayOptions {
   tokens: GatewayTokens;
   tls?: GatewayTlsFiles;
   /** The Broker's recovering connection (`broker.model`). */
-  amqp: ConfirmChannelSource & { createChannel(): Promise<Channel> };
-  /**
-   * Flow 3: route `stock.picking.ready` events to adapters (default true). Tests pass their own
-   * exchange names in `topology` so they never touch the real exchanges.
-   */
-  work?: { enabled: boolean; topology?: TopologyNames; retryMs?: number };
+  amqp: UpdatesSource;
   registry: Registry;
   log: Logger;
   relevance?: RelevanceFactory;
@@ -81,7 +74,6 @@ export class DeviceGateway implements Service {
   private readonly ctx: GatewayContext;
   private readonly services: AnyGatewayService[];
   private port: number | undefined;
-  private readonly work: WorkRouter | undefined;
 
   constructor(private readonly opts: DeviceGatewayOptions) {
     const log = opts.log;
@@ -122,21 +114,6 @@ export class DeviceGateway implements Service {
     });
     this.services = [new BarcodeGatewayService(this.ctx), new SorterGatewayService(this.ctx), new RobotFleetGatewayService(this.ctx)];
     for (const s of this.services) this.server.addService(s.definition, s.implementation());
-    if (opts.work?.enabled !== false) {
-      this.work = new WorkRouter({
-        queue: `${opts.queuePrefix ?? ''}${DEVICE_WORK_QUEUE}`,
-        topology: opts.work?.topology,
-        retryMs: opts.work?.retryMs,
-        log,
-        metrics,
-        sessions: () => this.liveSessions(),
-      });
-    }
-  }
-
-  /** Name of the Flow 3 work queue, when work routing is on. */
-  get workQueue(): string | undefined {
-    return this.work ? `${this.opts.queuePrefix ?? ''}${DEVICE_WORK_QUEUE}` : undefined;
   }
 
   get metrics(): GatewayMetrics {
@@ -160,8 +137,7 @@ export class DeviceGateway implements Service {
       : ServerCredentials.createInsecure();
     this.port = await new Promise<number>((resolve, reject) => this.server.bindAsync(this.opts.listen, creds, (err, port) => (err ? reject(err) : resolve(port))));
     this.opts.log.info('device gateway listening', { listen: this.opts.listen, port: this.port, tls: Boolean(this.opts.tls), mutualTls: Boolean(this.opts.tls?.clientCaFile), queue: this.publisher.queue });
-    this.publisher.declare().catch(() => undefined); // declared again on first publish if the broker is down now
-    this.work?.start(this.opts.amqp);
+    this.publisher.declare().catch(() => undefined); // the publisher keeps opening its channel until the broker is reachable
     return this.port;
   }
 
@@ -176,7 +152,6 @@ export class DeviceGateway implements Service {
 
   /** Stops reading all streams, waits for in-flight messages to be confirmed and answered, ends the calls. */
   async stop(): Promise<void> {
-    await this.work?.close();
     const sessions = this.liveSessions();
     const bye = new GatewayError(status.UNAVAILABLE, 'the gateway is shutting down; reconnect and resume', '', true);
     await Promise.all(sessions.map((s) => s.drainAndEnd(bye, this.opts.drainTimeoutMs ?? 10_000)));
@@ -196,7 +171,7 @@ export class DeviceGateway implements Service {
     this.opts.log.info('device gateway stopped');
   }
 
-  /** Connected sessions (after hello), for routing work (Flow 3). */
+  /** Connected sessions (after hello): what the work router (Flow 3, `sidecar/src/work`) hands work to. */
   liveSessions(): StreamSession[] {
     return this.services.flatMap((s) => [...s.sessions]);
   }

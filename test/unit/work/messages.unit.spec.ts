@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { buildWork, parsePickingReady } from '../../../sidecar/src/devices/gateway/work';
+import { buildWork, parsePickingReady } from '../../../sidecar/src/work';
 
 describe('gateway work (Flow 3) building', () => {
   const event = (direction: string) =>
