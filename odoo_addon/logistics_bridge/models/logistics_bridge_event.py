@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from .. import compat
 from ..lib import backoff
 from ..lib.canonical import SCHEMA_VERSION, canonical_json
 
@@ -105,7 +106,11 @@ class LogisticsBridgeEvent(models.Model):
     operator_id = fields.Many2one('res.users', string='Operator', readonly=True, copy=False)
     operator_at = fields.Datetime(string='Operator action on', readonly=True, copy=False)
 
-    _sql_constraints = [('uuid_uniq', 'unique(uuid)', 'The event UUID must be unique.')]
+    # The relay and every consumer dedupe on this UUID: it must be a database constraint on both series.
+    if compat.CONSTRAINT_OBJECTS:
+        _uuid_uniq = models.Constraint('UNIQUE(uuid)', 'The event UUID must be unique.')
+    else:
+        _sql_constraints = [('uuid_uniq', 'UNIQUE(uuid)', 'The event UUID must be unique.')]
 
     def init(self):
         cr = self.env.cr

@@ -1,6 +1,6 @@
 import { Broker, ConfirmPublisher, declareTopology } from '../broker';
 import { loadConfigOrReport, type Config } from '../config';
-import { OdooClient } from '../odoo';
+import { keyExpiryWarning, OdooClient } from '../odoo';
 import { APP_ID, buildMessage, eventJsonSchemas, OdooOutboxSource, type OutboxEvent } from '../outbox';
 import { createLogger } from '../telemetry';
 import { parseArgs, USAGE, UsageError, type Command } from './args';
@@ -37,12 +37,25 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command.kind === 'status') {
       const s = await source.stats();
+      const protocol = await odoo.protocol();
+      const key = await odoo.keyStatus();
+      const warning = keyExpiryWarning(key, new Date(), config.odoo.keyWarnDays);
+      if (warning) process.stderr.write(`WARNING: ${warning}\n`);
+      const expires = key.expires_at ? key.expires_at.toISOString() : null;
       if (command.json) {
-        process.stdout.write(`${JSON.stringify(s)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...s, protocol, key_expires_at: expires })}\n`);
       } else {
         const lag = s.oldest_pending_age_s === null ? 'none pending' : `${s.oldest_pending_age_s.toFixed(1)} s (oldest pending created ${s.oldest_pending_created_at})`;
         process.stdout.write(
-          [`Odoo ${config.odoo.url} database ${config.odoo.db}`, `pending    ${s.pending}`, `claimed    ${s.claimed}`, `published  ${s.published}`, `dead       ${s.dead}`, `lag        ${lag}`].join('\n') + '\n',
+          [
+            `Odoo ${config.odoo.url} database ${config.odoo.db} (${protocol})`,
+            `pending    ${s.pending}`,
+            `claimed    ${s.claimed}`,
+            `published  ${s.published}`,
+            `dead       ${s.dead}`,
+            `lag        ${lag}`,
+            `api key    ${expires ? `expires ${expires}` : 'no expiry'}`,
+          ].join('\n') + '\n',
         );
       }
       return s.dead > 0 ? 3 : 0;

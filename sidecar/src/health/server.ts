@@ -2,15 +2,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** One readiness dependency: resolves when it answers, rejects with the reason otherwise. */
+/**
+ * One readiness dependency: resolves when it answers, rejects with the reason otherwise. It may resolve
+ * with a warning (e.g. an API key that expires soon): still ready, and the warning is in the report.
+ */
 export interface ReadinessCheck {
   name: string;
-  check: (signal: AbortSignal) => Promise<void>;
+  check: (signal: AbortSignal) => Promise<void | string>;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; error?: string; warning?: string }>;
 }
 
 /** Runs every check in parallel with a deadline; pure apart from the checks themselves. */
@@ -19,11 +22,11 @@ export async function readiness(checks: readonly ReadinessCheck[], timeoutMs: nu
     checks.map(async ({ name, check }) => {
       const signal = AbortSignal.timeout(timeoutMs);
       try {
-        await Promise.race([
+        const warning = await Promise.race([
           check(signal),
           new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true })),
         ]);
-        return [name, { ok: true }] as const;
+        return [name, warning ? { ok: true, warning } : { ok: true }] as const;
       } catch (err) {
         return [name, { ok: false, error: err instanceof Error ? err.message : String(err) }] as const;
       }
