@@ -7,6 +7,7 @@
     'version': '1.1.0',
     'category': 'Inventory/Inventory',
     'license': 'LGPL-3',
+    'author': 'Odoo Logistics Bridge contributors',
     'depends': ['stock', 'sale_stock', 'purchase_stock'],
     'data': [
         'security/logistics_bridge_groups.xml',

@@ -19,7 +19,8 @@ export interface HttpRequest {
 
 /** The protocol an Odoo speaks best, from `server_version_info` (first number is the major series). */
 export function protocolForVersion(info: unknown): OdooProtocol {
-  const major = Array.isArray(info) ? Number(info[0]) : Number.NaN;
+  // SaaS builds name their series 'saas~18' (then 4 for saas~18.4).
+  const major = Array.isArray(info) ? Number(String(info[0]).replace(/^saas~/, '')) : Number.NaN;
   if (!Number.isFinite(major)) throw new OdooTransportError(`cannot tell Odoo's series from server_version_info ${JSON.stringify(info)}`, 'version');
   return major >= 19 ? 'json2' : 'jsonrpc';
 }
