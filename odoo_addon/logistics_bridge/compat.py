@@ -30,3 +30,11 @@ GROUP_PLACE = 'privilege_id' if SERIES >= 19 else 'category_id'
 def group_users(group):
     """The members of a ``res.groups`` record."""
     return group[GROUP_USERS]
+
+
+ORDER_LINE_UOM = 'product_uom_id' if SERIES >= 19 else 'product_uom'
+"""Unit of a ``sale.order.line`` / ``purchase.order.line`` (``stock.move.product_uom`` kept its name)."""
+
+
+MOVE_DESCRIPTION = {} if SERIES >= 19 else {'name': '/'}
+"""Values a new ``stock.move`` needs for its description: 18 requires ``name``, 19 dropped the field."""

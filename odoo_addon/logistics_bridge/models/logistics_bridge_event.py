@@ -253,10 +253,11 @@ class LogisticsBridgeEvent(models.Model):
         return answer
 
     @api.model
-    def relay_ack(self, worker_id, ids):
+    def relay_ack(self, worker_id, event_ids):
         """Mark published the events that ``worker_id`` holds the lease of; refuse the others."""
         self._check_relay_access()
-        ids = [int(i) for i in ids]
+        # Not named ``ids``: JSON-2 (Odoo 19) reserves that argument for the records of a call.
+        ids = [int(i) for i in event_ids]
         (acked,) = self._set_lease_fields(SQL("""
             WITH acked AS (
                 UPDATE logistics_bridge_event
@@ -308,7 +309,7 @@ class LogisticsBridgeEvent(models.Model):
         return result
 
     @api.model
-    def relay_release(self, worker_id, ids):
+    def relay_release(self, worker_id, event_ids):
         """Graceful shutdown: hand claimed events back without counting an attempt."""
         self._check_relay_access()
         rows = self._sql_rows(SQL("""
@@ -316,7 +317,7 @@ class LogisticsBridgeEvent(models.Model):
                SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
                    write_date = now() AT TIME ZONE 'UTC'
              WHERE id = ANY(%s) AND state = 'claimed' AND lease_owner = %s
-         RETURNING id""", [int(i) for i in ids], str(worker_id)))
+         RETURNING id""", [int(i) for i in event_ids], str(worker_id)))
         return {'released': sorted(r['id'] for r in rows)}
 
     @api.model

@@ -37,7 +37,7 @@ describe('Odoo protocols: JSON-2 (19) and JSON-RPC (18)', () => {
 
   it('names execute_kw arguments for JSON-2: the bridge API, ORM methods, record buttons', () => {
     assert.deepEqual(json2Params('logistics.bridge.event', 'relay_claim', ['w1'], { limit: 10, ack_ids: [1] }), { worker_id: 'w1', limit: 10, ack_ids: [1] });
-    assert.deepEqual(json2Params('logistics.bridge.event', 'relay_ack', ['w1', [4, 5]], {}), { worker_id: 'w1', ids: [4, 5] });
+    assert.deepEqual(json2Params('logistics.bridge.event', 'relay_ack', ['w1', [4, 5]], {}), { worker_id: 'w1', event_ids: [4, 5] });
     assert.deepEqual(json2Params('logistics.bridge.update', 'apply_batch', [[{ k: 1 }]], {}), { updates: [{ k: 1 }] });
     assert.deepEqual(json2Params('res.users', 'read', [[7], ['login']], {}), { ids: [7], fields: ['login'] });
     assert.deepEqual(json2Params('sale.order', 'write', [[3], { note: 'x' }], {}), { ids: [3], vals: { note: 'x' } });
@@ -49,7 +49,7 @@ describe('Odoo protocols: JSON-2 (19) and JSON-RPC (18)', () => {
   it('refuses positional arguments it cannot name, and a name given twice', () => {
     assert.throws(() => json2Params('x.y', 'unknown_method', ['a', 'b'], {}), (e: unknown) => e instanceof OdooError && /pass named arguments/.test(e.message));
     assert.throws(() => json2Params('res.users', 'read', ['not ids'], {}), /record ids/);
-    assert.throws(() => json2Params('logistics.bridge.event', 'relay_ack', ['w1', [1]], { ids: [2] }), /given twice/);
+    assert.throws(() => json2Params('logistics.bridge.event', 'relay_ack', ['w1', [1]], { event_ids: [2] }), /given twice/);
   });
 
   it('maps JSON-2 answers to the same ladder as JSON-RPC', () => {
