@@ -56,7 +56,7 @@ async function brokers(skipped: string[]): Promise<Broker[]> {
   const list: Broker[] = [{ name: 'rabbitmq', url: tierEnv.AMQP_URL ?? AMQP_URL }];
   const four = brokerAddress(AMQP4_URL);
   if (await reachable(four.host, four.port)) list.push({ name: 'rabbitmq-4', url: AMQP4_URL });
-  else skipped.push(`RabbitMQ 4 SKIPPED: nothing answers at ${four.host}:${four.port} (AMQP4_URL); the broker tiers ran on ${brokerAddress(list[0]?.url ?? AMQP_URL).host}:${brokerAddress(list[0]?.url ?? AMQP_URL).port} only`);
+  else skipped.push(`RabbitMQ 4 SKIPPED: nothing answers at ${four.host}:${four.port} (AMQP4_URL); the broker tiers run on the local broker only`);
   return list;
 }
 
@@ -93,10 +93,9 @@ async function main(): Promise<number> {
   const lines: string[] = [];
   const skipped: string[] = [];
   let failed = false;
-  const wants = (needs: Needs) => TIERS.some((t) => t.needs === needs && (!only.length || only.includes(t.name)));
-  const services = wants('broker') || wants('odoo') ? await servicesReady() : undefined;
-  const brokerList = services ? [] : wants('broker') || wants('odoo') ? await brokers(skipped) : [];
-  const seriesList = services ? [] : wants('odoo') ? await series(skipped) : [];
+  const services = await servicesReady();
+  const brokerList = services ? [] : await brokers(skipped);
+  const seriesList = services ? [] : await series(skipped);
   for (const line of skipped) loud(`!!! ${line}`);
   for (const tier of TIERS) {
     if (only.length && !only.includes(tier.name)) continue;
