@@ -1,17 +1,20 @@
+import { loadavg } from 'node:os';
 import amqp from 'amqplib';
 import type { ErpUpdate } from '@logistics-bridge/contract';
 import { UPDATE_MODEL } from '../sidecar/src/inbound';
 import { OdooClient } from '../sidecar/src/odoo';
 import { OdooFixtures } from '../tools/fixtures';
 import { publishUpdates, startApplier, until } from '../test/support/applier';
-import { locateOdoo, startOdoo } from '../test/support/odoo';
+import { locateOdoo, startOdoo, type OdooSeries } from '../test/support/odoo';
 import { gs1CheckDigit } from '@logistics-bridge/contract';
 import { numericFlags } from './args';
+import { seriesFlag, sideBySide } from './series';
 
 /**
- * `npm run bench -- apply [--updates 6000] [--baseline 400] [--pickings 120] [--batch 200] [--linger 20] [--concurrency 2 | 1,2,4]`
+ * `npm run bench -- apply [--series 18,19] [--updates 6000] [--baseline 400] [--pickings 120] [--batch 200] [--linger 20] [--concurrency 2 | 1,2,4]`
  * (DESIGN.md budget: apply into Odoo ≥ 1,000 updates/s, ≥ 10× one JSON-RPC call per update), on a
- * private Odoo 18 with the addon:
+ * a private Odoo with the addon, for each series present (`--series`, default 18 and 19, one after the
+ * other in the same run, printed side by side):
  * 1. baseline: `baseline` updates applied with one `apply_batch([update])` JSON-RPC call each, one after
  *    the other, as a naive consumer would;
  * 2. the applier: `updates` realistic updates pre-filled on a private `logistics.updates` queue
@@ -20,7 +23,7 @@ import { numericFlags } from './args';
  *    one is acked.
  * Same mix in both phases, distinct idempotency keys. With several `--concurrency` values the applier
  * phase runs once per value (fresh keys each time); the JSON's `apply_updates_per_s` is the first one's.
- * The last line is JSON.
+ * The last line is JSON: the first series' figures and `by_series`.
  */
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -30,12 +33,38 @@ function ssccFor(serial: number): string {
   return `${body}${gs1CheckDigit(body)}`;
 }
 
+type Options = { updates: number; baseline: number; pickings: number; batch: number; linger: number };
+type SeriesResult = Awaited<ReturnType<typeof againstOdoo>>;
+
 export async function main(argv: string[]): Promise<void> {
-  // --concurrency takes a list (2,1,4); the other flags are numbers.
-  const at = argv.indexOf('--concurrency');
-  const concurrencies = at >= 0 ? String(argv[at + 1]).split(',').map(Number) : [2];
-  const opt = numericFlags(at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv, { updates: 6000, baseline: 400, pickings: 120, batch: 200, linger: 20 });
-  const target = await startOdoo(await locateOdoo(), { db: `lb_bench_apply_${process.pid}`, log: (l) => say(`   ${l}`) });
+  // --series and --concurrency take lists (18,19 and 2,1,4); the other flags are numbers.
+  const { series, rest } = await seriesFlag(argv, say);
+  const at = rest.indexOf('--concurrency');
+  const concurrencies = at >= 0 ? String(rest[at + 1]).split(',').map(Number) : [2];
+  const opt = numericFlags(at >= 0 ? [...rest.slice(0, at), ...rest.slice(at + 2)] : rest, { updates: 6000, baseline: 400, pickings: 120, batch: 200, linger: 20 });
+  const results: SeriesResult[] = [];
+  for (const s of series) results.push(await againstOdoo(s, opt, concurrencies));
+  const by = (f: (r: SeriesResult) => string) => Object.fromEntries(results.map((r) => [r.series, f(r)]));
+  say(`\napply against each series, same run (load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}):`);
+  say(
+    sideBySide(
+      [
+        ['one call per update /s', by((r) => String(r.one_call_per_update_per_s))],
+        ['applier updates/s', by((r) => String(r.apply_updates_per_s))],
+        ['ratio to one call per update', by((r) => `${r.ratio}x`)],
+        ['mean apply_batch ms', by((r) => String(r.mean_apply_batch_ms))],
+      ],
+      series,
+    ),
+  );
+  say(`budget: ≥ 1,000 updates/s and ≥ 10× one call per update`);
+  say(JSON.stringify({ ...(results[0] as SeriesResult), by_series: Object.fromEntries(results.map((r) => [r.series, r])) }));
+}
+
+/** Both phases against a private Odoo of one series. */
+async function againstOdoo(series: OdooSeries, opt: Options, concurrencies: number[]) {
+  say(`\n[Odoo ${series}]`);
+  const target = await startOdoo(await locateOdoo(process.env, series), { db: `lb_bench_apply_${series}_${process.pid}`, log: (l) => say(`   ${l}`) });
   const fx = await OdooFixtures.connect({ url: target.url, db: target.db, login: target.admin.login, password: target.admin.secret });
   const conn = await amqp.connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
   const ch = await conn.createChannel();
@@ -71,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     const baselineS = (performance.now() - t0) / 1000;
     const oneCall = opt.baseline / baselineS;
-    say(`one JSON-RPC call per update: ${opt.baseline} updates in ${baselineS.toFixed(2)} s = ${oneCall.toFixed(0)} updates/s`);
+    say(`[Odoo ${series}] one ${series >= 19 ? 'JSON-2' : 'JSON-RPC'} call per update: ${opt.baseline} updates in ${baselineS.toFixed(2)} s = ${oneCall.toFixed(0)} updates/s`);
 
     // 2. The applier, from a pre-filled queue.
     const runs: Array<{ concurrency: number; rate: number; batches: number; meanMs: number; counts: Record<string, number> }> = [];
@@ -94,25 +123,23 @@ export async function main(argv: string[]): Promise<void> {
       const rate = opt.updates / applierS;
       const meanMs = (sum / Math.max(1, batches)) * 1000;
       runs.push({ concurrency, rate, batches, meanMs, counts });
-      say(`applier (concurrency ${concurrency}): ${opt.updates} updates in ${applierS.toFixed(2)} s = ${rate.toFixed(0)} updates/s (${batches} apply_batch calls, mean ${meanMs.toFixed(0)} ms each); outcomes ${JSON.stringify(counts)}; ${(rate / oneCall).toFixed(1)}× one call per update`);
+      say(`[Odoo ${series}] applier (concurrency ${concurrency}): ${opt.updates} updates in ${applierS.toFixed(2)} s = ${rate.toFixed(0)} updates/s (${batches} apply_batch calls, mean ${meanMs.toFixed(0)} ms each); outcomes ${JSON.stringify(counts)}; ${(rate / oneCall).toFixed(1)}× one call per update`);
     }
     const first = runs[0] as (typeof runs)[number];
-    say(`budget: ≥ 1,000 updates/s and ≥ 10× one call per update`);
-    say(
-      JSON.stringify({
-        apply_updates_per_s: Math.round(first.rate),
-        one_call_per_update_per_s: Math.round(oneCall),
-        ratio: Number((first.rate / oneCall).toFixed(1)),
-        updates: opt.updates,
-        batch_size: opt.batch,
-        linger_ms: opt.linger,
-        concurrency: first.concurrency,
-        apply_batch_calls: first.batches,
-        mean_apply_batch_ms: Math.round(first.meanMs),
-        outcomes: first.counts,
-        by_concurrency: Object.fromEntries(runs.map((r) => [r.concurrency, Math.round(r.rate)])),
-      }),
-    );
+    return {
+      series,
+      apply_updates_per_s: Math.round(first.rate),
+      one_call_per_update_per_s: Math.round(oneCall),
+      ratio: Number((first.rate / oneCall).toFixed(1)),
+      updates: opt.updates,
+      batch_size: opt.batch,
+      linger_ms: opt.linger,
+      concurrency: first.concurrency,
+      apply_batch_calls: first.batches,
+      mean_apply_batch_ms: Math.round(first.meanMs),
+      outcomes: first.counts,
+      by_concurrency: Object.fromEntries(runs.map((r) => [r.concurrency, Math.round(r.rate)])),
+    };
   } finally {
     odoo.close();
     await conn.close().catch(() => undefined);

@@ -6,17 +6,18 @@ import amqp from 'amqplib';
 import { declareTopology, type TopologyNames } from '../sidecar/src/broker';
 import { AMQP_URL } from '../test/support/env';
 import type { ChildMemory } from '../test/support/relay-child';
-import { locateOdoo, startOdoo, type OdooTarget } from '../test/support/odoo';
+import { locateOdoo, startOdoo, type OdooSeries, type OdooTarget } from '../test/support/odoo';
 import { insertEvents, pgFor, productChanged } from '../test/support/outbox-sql';
 import { buildDist, entry, serverArgs } from './deployed';
 import { numericFlags } from './args';
+import { seriesFlag, sideBySide } from './series';
 
 /**
- * `npm run bench -- relay [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 1] [--tsx 1]`
+ * `npm run bench -- relay [--series 18,19] [--events 50000] [--rate 200] [--seconds 30] [--window 4000] [--batch 2000] [--claimers 1] [--tsx 1]`
  *
  * 1. ceiling: bare amqplib, one confirm channel, a sliding window of `window` unconfirmed persistent
  *    messages of the backlog's payload size, into a durable quorum queue; no Odoo.
- * 2. drain: `events` outbox rows inserted with SQL into a real Odoo 18 with the addon (5 events per
+ * 2. drain: `events` outbox rows inserted with SQL into a real Odoo with the addon (5 events per
  *    aggregate, interleaved, as a busy warehouse leaves them), then the relay drains them to the same
  *    kind of queue; events/s from relay start to the last ack.
  * 3. latency: a load generator commits `rate` events/s into the outbox, one transaction each (INSERT +
@@ -27,7 +28,9 @@ import { numericFlags } from './args';
  * loader without them. Its peak RSS over both phases is `peak_rss_mb`, with the V8 heap at that peak;
  * it reports when the broker confirmed each message over IPC, for the latency phase. Its RSS is printed
  * every minute of the latency phase (a soak: `--seconds 600`). BENCH_SERVER_NODE_ARGS adds node options
- * to the relay process (e.g. `--cpu-prof --cpu-prof-dir=DIR`). The last line is JSON.
+ * to the relay process (e.g. `--cpu-prof --cpu-prof-dir=DIR`). Phases 2 and 3 run against each Odoo series
+ * present (`--series`, default 18 and 19), one after the other, and are printed side by side with their
+ * ratio to the same ceiling. The last line is JSON: the first series' figures and `by_series`.
  */
 interface Args {
   events: number;
@@ -105,7 +108,7 @@ function odooTime(log: string): { calls: number; sql: number; python: number } {
   let calls = 0;
   let sql = 0;
   let python = 0;
-  for (const m of log.matchAll(/"POST \/jsonrpc HTTP\/1\.1" \d+ - \d+ ([\d.]+) ([\d.]+)/g)) {
+  for (const m of log.matchAll(/"POST \/(?:jsonrpc|json\/2\/\S+) HTTP\/1\.1" \d+ - \d+ ([\d.]+) ([\d.]+)/g)) {
     calls++;
     sql += Number(m[1]);
     python += Number(m[2]);
@@ -114,7 +117,8 @@ function odooTime(log: string): { calls: number; sql: number; python: number } {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const args = parse(argv);
+  const { series, rest } = await seriesFlag(argv, say);
+  const args = parse(rest);
   const tsx = args.tsx > 0;
   if (!tsx) buildDist();
   const rssTimer = setInterval(sampleRss, 100);
@@ -137,13 +141,49 @@ export async function main(argv: string[]): Promise<void> {
   const ceilingRate = await ceiling(names, queue, args.events, args.window, body);
   say(`1. bare amqplib, windowed confirms:   ${ceilingRate.toFixed(0)} msg/s`);
 
-  // 2. drain a backlog from real Odoo
-  const source = await locateOdoo();
-  say(`starting Odoo 18 with the addon (${source.kind === 'source' ? source.src : source.kind})...`);
+  // 2 and 3, against each Odoo series present (18 and 19 side by side when both are)
+  const results: SeriesResult[] = [];
+  try {
+    for (const s of series) results.push(await againstOdoo(s, { args, tsx, tag, queue, ach, ceilingRate }));
+    const by = (f: (r: SeriesResult) => string) => Object.fromEntries(results.map((r) => [r.series, f(r)]));
+    say(`\nrelay against each series, same run, same broker, one ceiling (${ceilingRate.toFixed(0)} msg/s); load average now ${load()}:`);
+    say(
+      sideBySide(
+        [
+          ['drain events/s', by((r) => String(r.relay_events_per_s))],
+          ['ratio to the ceiling', by((r) => r.ratio.toFixed(2))],
+          ['commit->confirm p50 ms', by((r) => r.latency_p50_ms.toFixed(1))],
+          ['commit->confirm p99 ms', by((r) => r.latency_p99_ms.toFixed(1))],
+          ['relay peak RSS MB', by((r) => String(r.peak_rss_mb))],
+          ['relay CPU us/event', by((r) => String(r.drain_relay_cpu_us_per_event))],
+        ],
+        series,
+      ),
+    );
+    const first = results[0] as SeriesResult;
+    clearInterval(rssTimer);
+    say(JSON.stringify({ ...first, bench_process_peak_rss_mb: Math.round(Math.max(peakRss, sampleRss()) / 2 ** 20), load_avg_1m: Number(loadavg()[0]?.toFixed(2)), by_series: Object.fromEntries(results.map((r) => [r.series, r])) }));
+  } finally {
+    clearInterval(rssTimer);
+    await ach.deleteQueue(queue).catch(() => undefined);
+    await ach.deleteQueue(names.unroutableQueue).catch(() => undefined);
+    await ach.deleteExchange(names.events).catch(() => undefined);
+    await ach.deleteExchange(names.unroutableExchange).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+type SeriesResult = Awaited<ReturnType<typeof againstOdoo>>;
+
+/** Phases 2 and 3 against a private Odoo of one series, on the same broker topology as the ceiling. */
+async function againstOdoo(series: OdooSeries, ctx: { args: Args; tsx: boolean; tag: string; queue: string; ach: amqp.Channel; ceilingRate: number }) {
+  const { args, tsx, tag, queue, ach, ceilingRate } = ctx;
+  const source = await locateOdoo(process.env, series);
+  say(`\n[Odoo ${series}] starting Odoo ${series} with the addon (${source.kind === 'source' ? source.src : source.kind})...`);
   const t0 = Date.now();
   let serverLog = '';
   const target: OdooTarget = await startOdoo(source, {
-    db: `lb_bench_relay_${process.pid}`,
+    db: `lb_bench_relay_${series}_${process.pid}`,
     log: (l) => {
       serverLog = /\(log (\S+)\)/.exec(l)?.[1] ?? serverLog;
       say(`   ${l}`);
@@ -244,9 +284,9 @@ export async function main(argv: string[]): Promise<void> {
     const relayCpu = cpuSeconds() - cpuBefore;
     const drainMem = await memory(true);
     const odooSpent = serverLog ? odooTime(readFileSync(serverLog).subarray(logOffset).toString('utf8')) : undefined;
-    say(`2. relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling; load average ${loadBefore} before, ${load()} after`);
+    say(`2. [Odoo ${series}] relay, drain of ${ids.length} events from Odoo: ${relayRate.toFixed(0)} events/s (${drainSeconds.toFixed(1)} s), ${((relayRate / ceilingRate) * 100).toFixed(0)}% of the ceiling; load average ${loadBefore} before, ${load()} after`);
     say(`   relay process peak RSS ${drainMem.peakRssMb.toFixed(0)} MB (V8 heap ${drainMem.atPeak.heapTotalMb.toFixed(0)} MB, ${drainMem.atPeak.heapUsedMb.toFixed(0)} MB used; array buffers ${drainMem.atPeak.arrayBuffersMb.toFixed(0)} MB; most heap used ${drainMem.peakHeapUsedMb.toFixed(0)} MB of a ${drainMem.heapLimitMb.toFixed(0)} MB limit); relay process CPU ${relayCpu.toFixed(1)} s over ${drainSeconds.toFixed(1)} s (${((relayCpu / ids.length) * 1e6).toFixed(0)} µs/event)`);
-    if (odooSpent) say(`   Odoo answered ${odooSpent.calls} JSON-RPC calls meanwhile: ${odooSpent.sql.toFixed(1)} s in SQL, ${odooSpent.python.toFixed(1)} s in Python (sums over its threads)`);
+    if (odooSpent) say(`   Odoo answered ${odooSpent.calls} ${series >= 19 ? 'JSON-2' : 'JSON-RPC'} calls meanwhile: ${odooSpent.sql.toFixed(1)} s in SQL, ${odooSpent.python.toFixed(1)} s in Python (sums over its threads)`);
     await ach.purgeQueue(queue);
 
     // 3. commit -> confirm at a steady rate, same relay process
@@ -290,14 +330,15 @@ export async function main(argv: string[]): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     const latencyMem = await memory(false);
-    say(`3. commit -> broker confirm at ${achieved.toFixed(0)} events/s for ${args.seconds} s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms (${latencies.length}/${total} confirmed); load average after ${load()}`);
+    say(`3. [Odoo ${series}] commit -> broker confirm at ${achieved.toFixed(0)} events/s for ${args.seconds} s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms (${latencies.length}/${total} confirmed); load average after ${load()}`);
     say(`   relay process RSS (MB, one sample per second): first ${((rssSeries[0] ?? 0) / 2 ** 20).toFixed(0)}, last ${((rssSeries.at(-1) ?? 0) / 2 ** 20).toFixed(0)}, max ${(Math.max(...rssSeries) / 2 ** 20).toFixed(0)}; most heap used ${latencyMem.peakHeapUsedMb.toFixed(0)} MB`);
 
     const relayPeakRss = vm('VmHWM');
     relayChild.kill('SIGTERM');
     await childExited;
     await gen.end();
-    const result = {
+    return {
+      series,
       ceiling_msgs_per_s: Math.round(ceilingRate),
       relay_events_per_s: Math.round(relayRate),
       ratio: Number((relayRate / ceilingRate).toFixed(3)),
@@ -323,18 +364,10 @@ export async function main(argv: string[]): Promise<void> {
       drain_relay_cpu_us_per_event: Math.round((relayCpu / ids.length) * 1e6),
       load_avg_1m: Number(loadavg()[0]?.toFixed(2)),
     };
-    clearInterval(rssTimer);
-    say(JSON.stringify(result));
   } finally {
-    clearInterval(rssTimer);
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await pg.end();
     await target.stop();
-    await ach.deleteQueue(queue).catch(() => undefined);
-    await ach.deleteQueue(names.unroutableQueue).catch(() => undefined);
-    await ach.deleteExchange(names.events).catch(() => undefined);
-    await ach.deleteExchange(names.unroutableExchange).catch(() => undefined);
-    await admin.close();
   }
 }
 

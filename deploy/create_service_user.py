@@ -2,14 +2,18 @@
 # Run inside `odoo shell`, which provides `env`:
 #   LB_SERVICE_LOGIN=logistics-bridge odoo shell -d <db> --no-http < deploy/create_service_user.py
 # The user gets only the "Logistics Bridge / Integration service" group (no admin rights, no
-# internal-user menus beyond what the group implies). The key never expires; revoke it from the
-# user's form (Preferences > Account Security) when rotating.
+# internal-user menus beyond what the group implies). The key never expires unless LB_API_KEY_DAYS
+# is set (e.g. 90: the sidecar's /readyz and `status` warn ODOO_KEY_WARN_DAYS ahead); revoke old keys
+# from the user's form (Preferences > Account Security) when rotating (docs/odoo-versions.md).
+# Works on Odoo 18 and 19 (the user's groups field is `groups_id` on 18, `group_ids` on 19).
 #
-# Without LB_API_KEY_FILE a new key is printed once (SERVICE_USER {"login", "key"}).
+# Without LB_API_KEY_FILE a new key is printed once (SERVICE_USER {"login", "key"}); running the script
+# again adds a second key and leaves the first working: that is the rotation without downtime.
 # With LB_API_KEY_FILE (docker-compose.yml's odoo-init) the key goes to that file for the sidecar, through
 # deploy/bridge_secrets.py (LB_DEPLOY_DIR, default /mnt/deploy): mode 0440, group LB_API_KEY_GID (the
 # sidecar's gid). A key already in the file is kept when it still logs in as the service user in this
 # database; otherwise (a kept secrets volume next to a new database, a revoked key) a new key replaces it.
+import datetime
 import json
 import os
 import sys
@@ -17,6 +21,8 @@ import sys
 KEY_NAME = 'logistics-bridge sidecar'
 login = os.environ.get('LB_SERVICE_LOGIN', 'logistics-bridge')
 key_file = os.environ.get('LB_API_KEY_FILE')
+days = float(os.environ.get('LB_API_KEY_DAYS') or 0)
+expires = datetime.datetime.now() + datetime.timedelta(days=days) if days else None
 group = env.ref('logistics_bridge.logistics_bridge_group_service')  # noqa: F821 (odoo shell)
 users = env['res.users'].with_context(active_test=False)  # noqa: F821
 groups = 'group_ids' if 'group_ids' in users._fields else 'groups_id'  # Odoo 19 renamed the field
@@ -30,7 +36,7 @@ apikeys = env['res.users.apikeys'].sudo()  # noqa: F821
 
 def generate():
     # As the user (the key is theirs), with sudo kept after with_user (a key without expiry needs it).
-    return env['res.users.apikeys'].with_user(user).sudo()._generate(None, KEY_NAME, None)  # noqa: F821
+    return env['res.users.apikeys'].with_user(user).sudo()._generate(None, KEY_NAME, expires)  # noqa: F821
 
 
 def new_key():

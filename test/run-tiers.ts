@@ -4,13 +4,19 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { ServiceContainers } from './support/containers';
 import { AMQP_URL, PG } from './support/env';
-import { dockerAvailable, locateOdoo } from './support/odoo';
+import { dockerAvailable, locateOdoo, SERIES, seriesOf, type OdooSeries } from './support/odoo';
 
 /**
  * `npm test`: every tier that can run here, in order, and a loud line for each tier that cannot.
- * The last line is the total, "N passed, N failed, N skipped".
+ * The tiers that talk to RabbitMQ run once per broker that answers (the local one at AMQP_URL, and
+ * RabbitMQ 4 at AMQP4_URL, default amqp://guest:guest@127.0.0.1:5673); the tiers that need Odoo run once
+ * per series whose source is present (18: ODOO_SRC, 19: ODOO19_SRC; ODOO_SERIES picks one) and broker.
+ * Every run prints its time; the last line is the total, "N passed, N failed, N skipped".
  */
-type Tier = { name: string; script: string; ready: () => Promise<string | undefined> };
+type Needs = 'nothing' | 'broker' | 'odoo';
+type Tier = { name: string; script: string; needs: Needs };
+type Broker = { name: string; url: string };
+type Run = { label: string; env: Record<string, string> };
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -25,10 +31,17 @@ function reachable(host: string, port: number): Promise<boolean> {
 const tierEnv: Record<string, string> = {};
 let containers: ServiceContainers | undefined;
 
+const AMQP4_URL = process.env.AMQP4_URL ?? 'amqp://guest:guest@127.0.0.1:5673';
+
+function brokerAddress(url: string): { host: string; port: number } {
+  const u = new URL(url.replace(/^amqps?:/, 'http:'));
+  return { host: u.hostname, port: Number(u.port || 5672) };
+}
+
 async function servicesReady(): Promise<string | undefined> {
-  const amqp = new URL(AMQP_URL.replace(/^amqps?:/, 'http:'));
+  const amqp = brokerAddress(AMQP_URL);
   const missing: string[] = [];
-  if (!(await reachable(amqp.hostname, Number(amqp.port || 5672)))) missing.push(`RabbitMQ at ${amqp.hostname}:${amqp.port || 5672}`);
+  if (!(await reachable(amqp.host, amqp.port))) missing.push(`RabbitMQ at ${amqp.host}:${amqp.port}`);
   if (!(await reachable(PG.host, PG.port))) missing.push(`PostgreSQL at ${PG.host}:${PG.port}`);
   if (!missing.length || containers) return undefined;
   if (!(await dockerAvailable())) return `${missing.join(' and ')} not reachable and no Docker engine for testcontainers`;
@@ -38,20 +51,38 @@ async function servicesReady(): Promise<string | undefined> {
   return undefined;
 }
 
-async function odooReady(): Promise<string | undefined> {
-  const services = await servicesReady();
-  if (services) return services;
-  const source = await locateOdoo();
-  return source.kind === 'none' ? source.why : undefined;
+/** The brokers the broker tiers run against: the local one, and RabbitMQ 4 when it answers. */
+async function brokers(skipped: string[]): Promise<Broker[]> {
+  const list: Broker[] = [{ name: 'rabbitmq', url: tierEnv.AMQP_URL ?? AMQP_URL }];
+  const four = brokerAddress(AMQP4_URL);
+  if (await reachable(four.host, four.port)) list.push({ name: 'rabbitmq-4', url: AMQP4_URL });
+  else skipped.push(`RabbitMQ 4 SKIPPED: nothing answers at ${four.host}:${four.port} (AMQP4_URL); the broker tiers run on the local broker only`);
+  return list;
+}
+
+/** The Odoo series the odoo tiers run against: each whose source (or ODOO_URL / Docker) is there. */
+async function series(skipped: string[]): Promise<OdooSeries[]> {
+  const wanted = process.env.ODOO_SERIES ? [seriesOf()] : [...SERIES];
+  const found: OdooSeries[] = [];
+  for (const s of wanted) {
+    const source = await locateOdoo(process.env, s);
+    if (source.kind === 'none') skipped.push(`Odoo ${s} SKIPPED: ${source.why}`);
+    else found.push(s);
+  }
+  return found;
 }
 
 const TIERS: Tier[] = [
-  { name: 'unit', script: 'test:unit', ready: async () => undefined },
-  { name: 'integration', script: 'test:int', ready: servicesReady },
-  { name: 'odoo', script: 'test:odoo', ready: odooReady },
-  { name: 'e2e', script: 'test:e2e', ready: odooReady },
-  { name: 'faults', script: 'test:faults', ready: odooReady },
+  { name: 'unit', script: 'test:unit', needs: 'nothing' },
+  { name: 'integration', script: 'test:int', needs: 'broker' },
+  { name: 'odoo', script: 'test:odoo', needs: 'odoo' },
+  { name: 'e2e', script: 'test:e2e', needs: 'odoo' },
+  { name: 'faults', script: 'test:faults', needs: 'odoo' },
 ];
+
+function loud(line: string): void {
+  process.stdout.write(`\n${'!'.repeat(line.length)}\n${line}\n${'!'.repeat(line.length)}\n`);
+}
 
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
@@ -60,13 +91,23 @@ async function main(): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const totals = { passes: 0, failures: 0, pending: 0 };
   const lines: string[] = [];
+  const skipped: string[] = [];
   let failed = false;
+  const services = await servicesReady();
+  const brokerList = services ? [] : await brokers(skipped);
+  const seriesList = services ? [] : await series(skipped);
+  for (const line of skipped) loud(`!!! ${line}`);
   for (const tier of TIERS) {
     if (only.length && !only.includes(tier.name)) continue;
-    const why = await tier.ready();
-    if (why) {
-      const line = `!!! ${tier.name} tier SKIPPED: ${why}`;
-      process.stdout.write(`\n${'!'.repeat(line.length)}\n${line}\n${'!'.repeat(line.length)}\n`);
+    if (tier.needs !== 'nothing' && services) {
+      const line = `!!! ${tier.name} tier SKIPPED: ${services}`;
+      loud(line);
+      lines.push(line);
+      continue;
+    }
+    if (tier.needs === 'odoo' && !seriesList.length) {
+      const line = `!!! ${tier.name} tier SKIPPED: no Odoo series to run against (${skipped.filter((l) => l.startsWith('Odoo')).join('; ')})`;
+      loud(line);
       lines.push(line);
       continue;
     }
@@ -75,23 +116,33 @@ async function main(): Promise<number> {
       lines.push(`    ${tier.name}: no suites yet`);
       continue;
     }
-    process.stdout.write(`\n=== ${tier.name} tier (npm run ${tier.script}) ===\n`);
-    const file = join(dir, `${tier.name}.json`);
-    const res = spawnSync('npm', ['run', '--silent', tier.script], { stdio: 'inherit', env: { ...process.env, ...tierEnv, TIER_RESULTS_FILE: file } });
-    const stats = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof totals & { tests: number }) : undefined;
-    if (!stats) {
-      failed = true;
-      lines.push(`    ${tier.name}: FAILED to run (exit ${res.status})`);
-      continue;
+    const runs: Run[] =
+      tier.needs === 'nothing'
+        ? [{ label: tier.name, env: {} }]
+        : tier.needs === 'broker'
+          ? brokerList.map((b) => ({ label: `${tier.name} [${b.name}]`, env: { AMQP_URL: b.url } }))
+          : seriesList.flatMap((s) => brokerList.map((b) => ({ label: `${tier.name} [odoo ${s}, ${b.name}]`, env: { AMQP_URL: b.url, ODOO_SERIES: String(s) } })));
+    for (const run of runs) {
+      process.stdout.write(`\n=== ${run.label} (npm run ${tier.script}) ===\n`);
+      const file = join(dir, `${run.label.replace(/[^\w]+/g, '-').replace(/-$/, '')}.json`);
+      const started = Date.now();
+      const res = spawnSync('npm', ['run', '--silent', tier.script], { stdio: 'inherit', env: { ...process.env, ...tierEnv, ...run.env, TIER_RESULTS_FILE: file } });
+      const took = `${Math.round((Date.now() - started) / 1000)} s`;
+      const stats = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof totals & { tests: number }) : undefined;
+      if (!stats) {
+        failed = true;
+        lines.push(`    ${run.label}: FAILED to run (exit ${res.status}) in ${took}`);
+        continue;
+      }
+      if (res.status !== 0) failed = true;
+      totals.passes += stats.passes;
+      totals.failures += stats.failures;
+      totals.pending += stats.pending;
+      lines.push(`    ${run.label}: ${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped${res.status !== 0 && !stats.failures ? ` (exit ${res.status})` : ''} in ${took}`);
     }
-    if (res.status !== 0) failed = true;
-    totals.passes += stats.passes;
-    totals.failures += stats.failures;
-    totals.pending += stats.pending;
-    lines.push(`    ${tier.name}: ${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped${res.status !== 0 && !stats.failures ? ` (exit ${res.status})` : ''}`);
   }
   await containers?.stop();
-  process.stdout.write(`\nTiers:\n${lines.join('\n')}\n\n`);
+  process.stdout.write(`\nTiers:\n${lines.join('\n')}\n${skipped.map((l) => `!!! ${l}`).join('\n')}\n\n`);
   process.stdout.write(`${totals.passes} passed, ${totals.failures} failed, ${totals.pending} skipped\n`);
   return failed || totals.failures ? 1 : 0;
 }

@@ -1,10 +1,10 @@
 import { Broker } from './broker';
-import { loadConfigOrReport } from './config';
+import { loadConfigOrReport, readSecretFile } from './config';
 import { DeviceGateway } from './devices/gateway';
 import { bridgeChecks, HealthServer } from './health';
 import { Applier, ApplierMetrics, DEFAULT_RETRY } from './inbound';
 import { runUntilSignal, type Service } from './lifecycle';
-import { OdooClient } from './odoo';
+import { keyExpiryWarning, OdooClient } from './odoo';
 import { createRelay } from './outbox';
 import { createLogger, createRegistry } from './telemetry';
 import { WorkRouter } from './work';
@@ -15,7 +15,8 @@ async function main(): Promise<number> {
   if (!config) return 2;
   const log = createLogger(config.log.level);
   const registry = createRegistry();
-  const odoo = new OdooClient({ ...config.odoo, registry });
+  const keyFile = config.odoo.secretFile;
+  const odoo = new OdooClient({ ...config.odoo, registry, reloadSecret: keyFile ? () => readSecretFile(keyFile) : undefined });
   const broker = await Broker.open(config.amqp, log.child({ module: 'broker' }), registry);
   const outbox = createRelay({ config, odoo, broker, log, registry });
   const health = new HealthServer({
@@ -24,7 +25,10 @@ async function main(): Promise<number> {
     checks: bridgeChecks({ odoo, target: config.odoo, broker, publisher: outbox.publisher, relay: outbox.membership }),
   });
   const address = await health.start();
-  log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
+  const protocol = await odoo.protocol().catch(() => 'unknown (Odoo not answering yet)');
+  log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db, protocol });
+  const keyWarning = await odoo.keyStatus().then((s) => keyExpiryWarning(s, new Date(), config.odoo.keyWarnDays)).catch(() => undefined);
+  if (keyWarning) log.warn(keyWarning);
 
   const gateway = new DeviceGateway({
     listen: config.grpc.listen,

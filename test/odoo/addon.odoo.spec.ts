@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyTemplate, dropDatabase, ensureTemplate, freePort, locateOdoo, odooBin, writeConfig } from '../support/odoo';
+import { copyTemplate, dropDatabase, ensureTemplate, freePort, locateOdoo, odooBin, seriesOf, writeConfig } from '../support/odoo';
 
 /**
  * The addon's own Odoo tests (odoo_addon/logistics_bridge/tests), run by Odoo's test runner on a
  * database of their own, followed by an upgrade of the module on the same database.
  */
-describe('odoo tier: the logistics_bridge addon in Odoo 18', function () {
-  let source: Awaited<ReturnType<typeof locateOdoo>> = { kind: 'none', why: 'not located yet' };
+describe(`odoo tier: the logistics_bridge addon in Odoo ${seriesOf()}`, function () {
+  let source: Awaited<ReturnType<typeof locateOdoo>> = { kind: 'none', why: 'not located yet', series: seriesOf() };
   const db = `lb_addon_tests_${process.pid}`;
   let src = '';
   let conf = '';
@@ -18,7 +18,7 @@ describe('odoo tier: the logistics_bridge addon in Odoo 18', function () {
   before(async function () {
     source = await locateOdoo();
     if (source.kind !== 'source') {
-      process.stderr.write('\n*** addon Odoo tests SKIPPED: they need an Odoo source tree (ODOO_SRC), not only ODOO_URL ***\n\n');
+      process.stderr.write('\n*** addon Odoo tests SKIPPED: they need an Odoo source tree (ODOO_SRC / ODOO19_SRC), not only ODOO_URL ***\n\n');
       this.skip();
     }
     src = (source as { src: string }).src;

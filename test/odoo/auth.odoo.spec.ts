@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { OdooAuthError, OdooClient } from '../../sidecar/src/odoo';
+import { seriesOf } from '../support/odoo';
 import { odooTarget } from './hooks';
 
-describe('odoo tier: JSON-RPC client against a real Odoo 18', () => {
+describe(`odoo tier: the Odoo client against a real Odoo ${seriesOf()} (${seriesOf() >= 19 ? 'JSON-2' : 'JSON-RPC'})`, () => {
   it('authenticates the service user with its API key and calls a model method', async () => {
     const t = odooTarget();
     const client = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });

@@ -17,7 +17,7 @@ export const mochaHooks = {
     this.timeout(600_000);
     const source = await locateOdoo();
     if (source.kind === 'none') {
-      process.stderr.write(`\n*** odoo tier SKIPPED: ${source.why} ***\n\n`);
+      process.stderr.write(`\n*** odoo tier SKIPPED for Odoo ${source.series}: ${source.why} ***\n\n`);
       this.skip();
     }
     target = await startOdoo(source);

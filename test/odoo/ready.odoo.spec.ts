@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OdooFixtures } from '../../tools/fixtures';
 import { copyTemplate, dropDatabase, ensureTemplate, freePort } from '../support/odoo';
+import { pgFor } from '../support/outbox-sql';
 import { pollJson, sidecarEnv, startSidecar } from '../support/sidecar';
 import { odooTarget } from './hooks';
 
@@ -120,5 +121,27 @@ describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function 
     const { body } = await readyz(env, failed('logistics_bridge'));
     assert.equal(body.checks.logistics_bridge?.error?.startsWith(`the service user "${login}" lacks the Integration service group`), true, JSON.stringify(body));
     assert.match(body.checks.logistics_bridge?.fix ?? '', /Integration service/);
+  });
+
+  it('warns on /readyz ahead of the API key expiry (still ready), from ODOO_KEY_WARN_DAYS before it', async () => {
+    const t = odooTarget();
+    const pg = await pgFor(t.db);
+    const expire = (sql: string) => pg.query(`UPDATE res_users_apikeys SET expiration_date = ${sql} WHERE index = $1`, [t.service.secret.slice(0, 8)]);
+    const httpPort = await freePort();
+    const proc = startSidecar(sidecarEnv(t, { HTTP_LISTEN: `127.0.0.1:${httpPort}`, GRPC_LISTEN: `127.0.0.1:${await freePort()}`, ODOO_KEY_WARN_DAYS: '10' }));
+    try {
+      await expire("(now() AT TIME ZONE 'UTC') + interval '3 days'");
+      const soon = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s, b) => s === 200 && JSON.stringify(b).includes('warning'));
+      assert.equal(soon.status, 200, JSON.stringify(soon.body));
+      assert.match(JSON.stringify(soon.body), /API key expires at .* \(in 3 days\): create a second key/);
+      await expire("(now() AT TIME ZONE 'UTC') + interval '30 days'");
+      const later = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s, b) => s === 200 && !JSON.stringify(b).includes('warning'));
+      assert.equal(later.status, 200, JSON.stringify(later.body));
+    } finally {
+      await expire('NULL');
+      await pg.end();
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
   });
 });

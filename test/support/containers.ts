@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
-import type { OdooTarget } from './odoo';
+import type { OdooSeries, OdooTarget } from './odoo';
 
 /**
  * The fallback where a Docker engine exists but the local services (or an Odoo source tree) do not:
@@ -38,10 +38,10 @@ export async function startServiceContainers(): Promise<ServiceContainers> {
 }
 
 /**
- * Odoo 18 (the official `odoo:18` image) with `odoo_addon/` mounted and installed, and the service user
+ * Odoo of the given series (the official `odoo:18` or `odoo:19` image) with `odoo_addon/` mounted and installed, and the service user
  * created by deploy/create_service_user.py, as docker-compose.yml's odoo-init does.
  */
-export async function startOdooContainers(): Promise<OdooTarget> {
+export async function startOdooContainers(series: OdooSeries): Promise<OdooTarget> {
   const network: StartedNetwork = await new Network().start();
   const db = 'lb_test';
   const pg: StartedTestContainer = await new GenericContainer('postgres:16')
@@ -50,7 +50,7 @@ export async function startOdooContainers(): Promise<OdooTarget> {
     .withEnvironment({ POSTGRES_USER: 'odoo', POSTGRES_PASSWORD: 'odoo', POSTGRES_DB: 'postgres' })
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start();
-  const odoo: StartedTestContainer = await new GenericContainer('odoo:18')
+  const odoo: StartedTestContainer = await new GenericContainer(`odoo:${series}`)
     .withNetwork(network)
     .withEnvironment({ HOST: 'postgres', USER: 'odoo', PASSWORD: 'odoo' })
     .withBindMounts([
@@ -72,6 +72,7 @@ export async function startOdooContainers(): Promise<OdooTarget> {
   const created = JSON.parse(line.slice('SERVICE_USER '.length)) as { login: string; key: string };
   return {
     url: `http://${odoo.getHost()}:${odoo.getMappedPort(8069)}`,
+    series,
     db,
     admin: { login: 'admin', secret: 'admin' },
     service: { login: created.login, secret: created.key },

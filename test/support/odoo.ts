@@ -9,8 +9,9 @@ import { Client } from 'pg';
 import { PG } from './env';
 
 /**
- * The odoo tier's harness. It never relies on an Odoo somebody else started: given an Odoo 18 source
- * tree (ODOO_SRC, else /opt/odoo-src) it creates a throw-away database from a cached template
+ * The odoo tier's harness, for one Odoo series per run (ODOO_SERIES=18, the default, or 19; test/run-tiers.ts
+ * runs each series whose source is present). It never relies on an Odoo somebody else started: given the
+ * series' source tree (18: ODOO_SRC, else /opt/odoo-src; 19: ODOO19_SRC, else /opt/odoo19-src) it creates a throw-away database from a cached template
  * (stock, sale_stock, purchase_stock pre-installed: creating that takes ~50 s, copying it ~1 s),
  * installs the addon, starts its own server on a free port with cron threads off, and drops it all
  * afterwards. Given ODOO_URL instead, it uses that server as it is (the addon must be installed).
@@ -27,8 +28,27 @@ export interface Credentials {
   secret: string;
 }
 
+/** The Odoo series the bridge supports; each has its own source tree and template database. */
+export const SERIES = [18, 19] as const;
+export type OdooSeries = (typeof SERIES)[number];
+
+/** The series this test process runs against: ODOO_SERIES, 18 when unset. */
+export function seriesOf(env: NodeJS.ProcessEnv = process.env): OdooSeries {
+  const raw = env.ODOO_SERIES ?? '18';
+  const series = SERIES.find((s) => String(s) === raw);
+  if (!series) throw new Error(`ODOO_SERIES must be one of ${SERIES.join(', ')}, not ${raw}`);
+  return series;
+}
+
+/** Where a series' source tree is: ODOO_SRC / ODOO19_SRC, else the default path. */
+export function sourceDir(series: OdooSeries, env: NodeJS.ProcessEnv = process.env): { dir: string; variable: string } {
+  return series === 19 ? { dir: env.ODOO19_SRC ?? '/opt/odoo19-src', variable: 'ODOO19_SRC' } : { dir: env.ODOO_SRC ?? '/opt/odoo-src', variable: 'ODOO_SRC' };
+}
+
 export interface OdooTarget {
   url: string;
+  /** The major version of the server (from its version answer for an Odoo that is not ours). */
+  series: OdooSeries;
   db: string;
   admin: Credentials;
   /** The integration service user (group logistics_bridge_group_service) and its API key. */
@@ -41,21 +61,33 @@ export interface OdooTarget {
 }
 
 export type OdooSource =
-  | { kind: 'source'; src: string }
-  | { kind: 'url'; url: string }
-  | { kind: 'docker' }
-  | { kind: 'none'; why: string };
+  | { kind: 'source'; src: string; series: OdooSeries }
+  | { kind: 'url'; url: string; series: OdooSeries }
+  | { kind: 'docker'; series: OdooSeries }
+  | { kind: 'none'; why: string; series: OdooSeries };
 
-/** Where the odoo tier gets its Odoo from (a running one, a source tree, testcontainers), or why it cannot run. */
-export async function locateOdoo(env: NodeJS.ProcessEnv = process.env): Promise<OdooSource> {
-  if (env.ODOO_URL) return { kind: 'url', url: env.ODOO_URL };
-  const src = env.ODOO_SRC ?? '/opt/odoo-src';
-  if (existsSync(join(src, 'odoo-bin'))) return { kind: 'source', src };
-  if (await dockerAvailable()) return { kind: 'docker' };
+/**
+ * Where the odoo tier gets its Odoo of the given series from (a running one, a source tree,
+ * testcontainers' `odoo:<series>` image), or why it cannot run.
+ */
+export async function locateOdoo(env: NodeJS.ProcessEnv = process.env, series: OdooSeries = seriesOf(env)): Promise<OdooSource> {
+  if (env.ODOO_URL) return { kind: 'url', url: env.ODOO_URL, series };
+  const { dir, variable } = sourceDir(series, env);
+  if (existsSync(join(dir, 'odoo-bin'))) return { kind: 'source', src: dir, series };
+  if (await dockerAvailable()) return { kind: 'docker', series };
   return {
     kind: 'none',
-    why: `${env.ODOO_SRC ? `ODOO_SRC=${env.ODOO_SRC} has no odoo-bin` : 'no Odoo 18 source tree at /opt/odoo-src'}, no ODOO_URL and no Docker engine (set ODOO_SRC or ODOO_URL; ../shared/tools/odoo-up.sh extracts a source tree)`,
+    series,
+    why: `${env[variable] ? `${variable}=${env[variable]} has no odoo-bin` : `no Odoo ${series} source tree at ${dir}`}, no ODOO_URL and no Docker engine (set ${variable} or ODOO_URL)`,
   };
+}
+
+/** The series of an odoo-bin tree, from its odoo/release.py. */
+export function seriesOfTree(src: string): OdooSeries {
+  const m = /^version_info = \((\d+),/m.exec(readFileSync(join(src, 'odoo/release.py'), 'utf8'));
+  const series = SERIES.find((s) => s === Number(m?.[1]));
+  if (!series) throw new Error(`${src} is Odoo ${m?.[1] ?? '?'}, not one of ${SERIES.join(', ')}`);
+  return series;
 }
 
 export function freePort(): Promise<number> {
@@ -111,7 +143,8 @@ export function writeConfig(src: string, dir: string, port: number): string {
       `gevent_port = ${port + 1}`,
       'max_cron_threads = 0',
       'admin_passwd = admin',
-      'without_demo = all',
+      // 18 takes a module list ("all"); 19 reads the option as a boolean and warns about "all".
+      `without_demo = ${seriesOfTree(src) === 19 ? 'True' : 'all'}`,
       '',
     ].join('\n'),
   );
@@ -164,7 +197,7 @@ export async function ensureTemplate(src: string, dir: string, log: (line: strin
   await dropDatabase(name);
   log(`creating template database ${name} with ${DEPENDENCIES.join(', ')} (about a minute, once)`);
   const conf = writeConfig(src, dir, await freePort());
-  const res = await odooBin(src, conf, ['-d', name, '-i', DEPENDENCIES.join(','), '--stop-after-init', '--without-demo=all'], join(dir, 'template.log'));
+  const res = await odooBin(src, conf, ['-d', name, '-i', DEPENDENCIES.join(','), '--stop-after-init'], join(dir, 'template.log'));
   if (res.code !== 0) throw new Error(`template ${name} failed (exit ${res.code}):\n${res.log.slice(-3000)}`);
   return name;
 }
@@ -237,9 +270,9 @@ export interface StartOptions {
 export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Promise<OdooTarget> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`[odoo tier] ${line}\n`));
   if (source.kind === 'none') throw new Error(source.why);
-  if (source.kind === 'url') return existingOdoo(source.url);
-  if (source.kind === 'docker') return (await import('./containers')).startOdooContainers();
-  const { src } = source;
+  if (source.kind === 'url') return existingOdoo(source.url, source.series);
+  if (source.kind === 'docker') return (await import('./containers')).startOdooContainers(source.series);
+  const { src, series } = source;
   const dir = mkdtempSync(join(tmpdir(), 'lb-odoo-'));
   const template = await ensureTemplate(src, dir, log);
   const db = opts.db ?? `lb_test_${process.pid}`;
@@ -279,9 +312,10 @@ export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Pr
     await dropDatabase(db);
     throw err;
   }
-  log(`Odoo ${db} on ${url} (log ${logFile})`);
+  log(`Odoo ${series} ${db} on ${url} (log ${logFile})`);
   return {
     url,
+    series,
     db,
     src,
     admin: { login: 'admin', secret: 'admin' },
@@ -298,7 +332,7 @@ export async function startOdoo(source: OdooSource, opts: StartOptions = {}): Pr
 }
 
 /** An Odoo somebody runs already (docker compose, staging): credentials come from the environment. */
-function existingOdoo(url: string): OdooTarget {
+function existingOdoo(url: string, series: OdooSeries): OdooTarget {
   const need = (name: string) => {
     const v = process.env[name];
     if (!v) throw new Error(`ODOO_URL is set, so ${name} must be set too`);
@@ -306,6 +340,7 @@ function existingOdoo(url: string): OdooTarget {
   };
   return {
     url: url.replace(/\/+$/, ''),
+    series,
     db: need('ODOO_DB'),
     admin: { login: process.env.ODOO_ADMIN_LOGIN ?? 'admin', secret: need('ODOO_ADMIN_PASSWORD') },
     service: { login: need('ODOO_LOGIN'), secret: need('ODOO_API_KEY') },

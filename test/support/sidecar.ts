@@ -31,14 +31,14 @@ export function sidecarEnv(target: { url: string; db: string; service: { login: 
 }
 
 /** Polls an HTTP endpoint until `accept` says yes; returns the last status and JSON body. */
-export async function pollJson(url: string, accept: (status: number) => boolean, timeoutMs = 30_000): Promise<{ status: number; body: unknown }> {
+export async function pollJson(url: string, accept: (status: number, body: unknown) => boolean, timeoutMs = 30_000): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + timeoutMs;
   let last = { status: 0, body: undefined as unknown };
   while (Date.now() < deadline) {
     try {
       const res = await fetch(url);
       last = { status: res.status, body: await res.json() };
-      if (accept(res.status)) return last;
+      if (accept(res.status, last.body)) return last;
     } catch {
       // not listening yet
     }

@@ -4,6 +4,7 @@ from . import logistics_bridge_update
 from . import logistics_bridge_device
 from . import logistics_bridge_timeline
 from . import logistics_bridge_dashboard
+from . import logistics_bridge_service
 from . import res_config_settings
 from . import stock_picking
 from . import stock_move

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .. import compat
+
 STATE_ONLINE = 'online'
 STATE_OFFLINE = 'offline'
 STATE_ERROR = 'error'
@@ -25,7 +27,10 @@ class LogisticsBridgeDevice(models.Model):
     company_id = fields.Many2one('res.company', default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [('name_uniq', 'unique(name)', 'A device with this ID already exists.')]
+    if compat.CONSTRAINT_OBJECTS:
+        _name_uniq = models.Constraint('UNIQUE(name)', 'A device with this ID already exists.')
+    else:
+        _sql_constraints = [('name_uniq', 'UNIQUE(name)', 'A device with this ID already exists.')]
 
     @api.model
     def _apply_status(self, update, payload, event_time):

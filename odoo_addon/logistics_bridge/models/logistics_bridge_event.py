@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from .. import compat
 from ..lib import backoff
 from ..lib.canonical import SCHEMA_VERSION, canonical_json
 
@@ -105,7 +106,11 @@ class LogisticsBridgeEvent(models.Model):
     operator_id = fields.Many2one('res.users', string='Operator', readonly=True, copy=False)
     operator_at = fields.Datetime(string='Operator action on', readonly=True, copy=False)
 
-    _sql_constraints = [('uuid_uniq', 'unique(uuid)', 'The event UUID must be unique.')]
+    # The relay and every consumer dedupe on this UUID: it must be a database constraint on both series.
+    if compat.CONSTRAINT_OBJECTS:
+        _uuid_uniq = models.Constraint('UNIQUE(uuid)', 'The event UUID must be unique.')
+    else:
+        _sql_constraints = [('uuid_uniq', 'UNIQUE(uuid)', 'The event UUID must be unique.')]
 
     def init(self):
         cr = self.env.cr
@@ -248,10 +253,11 @@ class LogisticsBridgeEvent(models.Model):
         return answer
 
     @api.model
-    def relay_ack(self, worker_id, ids):
+    def relay_ack(self, worker_id, event_ids):
         """Mark published the events that ``worker_id`` holds the lease of; refuse the others."""
         self._check_relay_access()
-        ids = [int(i) for i in ids]
+        # Not named ``ids``: JSON-2 (Odoo 19) reserves that argument for the records of a call.
+        ids = [int(i) for i in event_ids]
         (acked,) = self._set_lease_fields(SQL("""
             WITH acked AS (
                 UPDATE logistics_bridge_event
@@ -303,7 +309,7 @@ class LogisticsBridgeEvent(models.Model):
         return result
 
     @api.model
-    def relay_release(self, worker_id, ids):
+    def relay_release(self, worker_id, event_ids):
         """Graceful shutdown: hand claimed events back without counting an attempt."""
         self._check_relay_access()
         rows = self._sql_rows(SQL("""
@@ -311,7 +317,7 @@ class LogisticsBridgeEvent(models.Model):
                SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL,
                    write_date = now() AT TIME ZONE 'UTC'
              WHERE id = ANY(%s) AND state = 'claimed' AND lease_owner = %s
-         RETURNING id""", [int(i) for i in ids], str(worker_id)))
+         RETURNING id""", [int(i) for i in event_ids], str(worker_id)))
         return {'released': sorted(r['id'] for r in rows)}
 
     @api.model

@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
+from .. import compat
 from ..lib.canonical import canonical_json, sscc_is_valid
 from .stock_picking import AUTOMATION_RANK
 
@@ -82,9 +83,13 @@ class LogisticsBridgeUpdate(models.Model):
     resolved_by_id = fields.Many2one('res.users', string='Resolved by', readonly=True)
     resolved_at = fields.Datetime(string='Resolved on', readonly=True)
 
-    _sql_constraints = [
-        ('idempotency_key_uniq', 'unique(idempotency_key)', 'An update with this idempotency key already exists.'),
-    ]
+    # Exactly-once rests on this: a second row with the same key cannot be committed, on both series.
+    if compat.CONSTRAINT_OBJECTS:
+        _idempotency_key_uniq = models.Constraint('UNIQUE(idempotency_key)', 'An update with this idempotency key already exists.')
+    else:
+        _sql_constraints = [
+            ('idempotency_key_uniq', 'UNIQUE(idempotency_key)', 'An update with this idempotency key already exists.'),
+        ]
 
     # ------------------------------------------------------------------ API (sidecar)
     @api.model
@@ -329,9 +334,9 @@ class LogisticsBridgeUpdate(models.Model):
             move_lines = move_lines.filtered(lambda ml: ml.product_id in products)
         if not move_lines:
             raise UpdateRejected(f'nothing left to pack on {picking.name}')
-        package = self.env['stock.quant.package'].search([('name', '=', sscc)], limit=1)
+        package = self.env[compat.PACKAGE_MODEL].search([('name', '=', sscc)], limit=1)
         if not package:
-            package = self.env['stock.quant.package'].create({'name': sscc, 'company_id': picking.company_id.id})
+            package = self.env[compat.PACKAGE_MODEL].create({'name': sscc, 'company_id': picking.company_id.id})
         if payload.get('weight_kg') is not None:
             package.shipping_weight = _quantity(payload, 'weight_kg')
         move_lines.write({'result_package_id': package.id, 'picked': True})

@@ -1,5 +1,6 @@
 from odoo import models
 
+from .. import compat
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
 from .stock_picking import partner_data, product_data
@@ -22,7 +23,7 @@ class PurchaseOrder(models.Model):
                 'company_id': order.company_id.id,
             }
             lines = [{'line_id': line.id, 'product': product_data(line.product_id), 'quantity': line.product_qty,
-                      'uom': line.product_uom.name, 'expected_date': canonical.iso_utc(line.date_planned)}
+                      'uom': line[compat.ORDER_LINE_UOM].name, 'expected_date': canonical.iso_utc(line.date_planned)}
                      for line in order.order_line if line.product_id and not line.display_type]
             emit('purchase.order.confirmed', order, canonical.order_payload(data, lines), PRIORITY_HIGH, order.name)
         return res

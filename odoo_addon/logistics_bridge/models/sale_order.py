@@ -1,5 +1,6 @@
 from odoo import models
 
+from .. import compat
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
 from .stock_picking import partner_data, product_data
@@ -19,7 +20,7 @@ class SaleOrder(models.Model):
                 'company_id': order.company_id.id,
             }
             lines = [{'line_id': line.id, 'product': product_data(line.product_id),
-                      'quantity': line.product_uom_qty, 'uom': line.product_uom.name}
+                      'quantity': line.product_uom_qty, 'uom': line[compat.ORDER_LINE_UOM].name}
                      for line in order.order_line if line.product_id and not line.display_type]
             emit(event_type, order, canonical.order_payload(data, lines), PRIORITY_HIGH, order.name)
 

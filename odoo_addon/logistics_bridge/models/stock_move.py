@@ -12,9 +12,10 @@ class StockMove(models.Model):
         pickings = self.picking_id.browse(before) | self.exists().picking_id
         return res, pickings.filtered(lambda p: p.state != before.get(p.id))
 
-    def _action_confirm(self, merge=True, merge_into=False):
+    def _action_confirm(self, merge=True, merge_into=False, **kwargs):
         # Receipts from suppliers need no reservation: they are ready as soon as they are confirmed.
-        res, changed = self._lb_transitions(super()._action_confirm, merge=merge, merge_into=merge_into)
+        # **kwargs: 19 added create_proc=True (compat.py); 18 has no further parameter.
+        res, changed = self._lb_transitions(super()._action_confirm, merge=merge, merge_into=merge_into, **kwargs)
         changed.filtered(lambda p: p.state == 'assigned')._lb_on_ready()
         return res
 

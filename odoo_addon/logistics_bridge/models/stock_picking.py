@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import compat
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
 
@@ -154,7 +155,7 @@ class StockPicking(models.Model):
     @api.model
     def _lb_exception_user(self):
         for xmlid in ('logistics_bridge.logistics_bridge_group_manager', 'stock.group_stock_manager'):
-            users = self.env.ref(xmlid).users.filtered(lambda u: u.active and not u.share)
+            users = compat.group_users(self.env.ref(xmlid)).filtered(lambda u: u.active and not u.share)
             if users:
                 return users[0]
         return self.env.ref('base.user_admin')

@@ -3,6 +3,8 @@ from ast import literal_eval
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
 
+from .. import compat
+
 
 @tagged('post_install', '-at_install')
 class TestViews(TransactionCase):
@@ -36,7 +38,7 @@ class TestPickingTour(HttpCase):
         picking_type = self.env.ref('stock.picking_type_out')
         picking = self.env['stock.picking'].create({
             'picking_type_id': picking_type.id,
-            'move_ids': [Command.create({'name': 'x', 'product_id': product.id, 'product_uom_qty': 1,
+            'move_ids': [Command.create({**compat.MOVE_DESCRIPTION, 'product_id': product.id, 'product_uom_qty': 1,
                                          'location_id': picking_type.default_location_src_id.id,
                                          'location_dest_id': self.env.ref('stock.stock_location_customers').id})],
         })

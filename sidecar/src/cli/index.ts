@@ -2,7 +2,7 @@ import { Broker, ConfirmPublisher, declareTopology } from '../broker';
 import { loadConfigOrReport, type Config } from '../config';
 import { ZodError } from 'zod';
 import { diagnoseOdooError } from '../health';
-import { OdooClient, OdooError } from '../odoo';
+import { keyExpiryWarning, OdooClient, OdooError } from '../odoo';
 import { APP_ID, buildMessage, eventJsonSchemas, OdooOutboxSource, type OutboxEvent } from '../outbox';
 import { createLogger } from '../telemetry';
 import { parseArgs, USAGE, UsageError, type Command } from './args';
@@ -40,7 +40,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command.kind === 'status') {
       const s = await source.stats();
-      process.stdout.write(command.json ? `${JSON.stringify(s)}\n` : `Odoo ${config.odoo.url} database ${config.odoo.db}\n${formatStatus(s)}\n`);
+      const protocol = await odoo.protocol();
+      const key = await odoo.keyStatus();
+      const warning = keyExpiryWarning(key, new Date(), config.odoo.keyWarnDays);
+      if (warning) process.stderr.write(`WARNING: ${warning}\n`);
+      const expires = key.expires_at ? key.expires_at.toISOString() : null;
+      process.stdout.write(
+        command.json
+          ? `${JSON.stringify({ ...s, protocol, key_expires_at: expires })}\n`
+          : `Odoo ${config.odoo.url} database ${config.odoo.db} (${protocol})\n${formatStatus(s)}\napi key    ${expires ? `expires ${expires}` : 'no expiry'}\n`,
+      );
       return s.dead > 0 ? 3 : 0;
     }
     return await replay(command, config, source);

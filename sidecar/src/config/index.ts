@@ -1,4 +1,4 @@
 export { envSchema, SECRET_VARIABLES, toConfig, type Config, type Env } from './schema';
-export { loadConfig, loadConfigOrReport, resolveSecretFiles, redactUrl, ConfigError, type ReadFile } from './load';
+export { loadConfig, loadConfigOrReport, resolveSecretFiles, readSecretFile, redactUrl, ConfigError, type ReadFile } from './load';
 export { configTable } from './table';
 export { gatewayTokensSchema, adapterCredentialSchema, parseGatewayTokens, type GatewayTokens, type AdapterCredential } from './gateway-tokens';

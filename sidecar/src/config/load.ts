@@ -22,7 +22,7 @@ export function resolveSecretFiles(
     if (!file) continue;
     if (env[name]) throw new ConfigError(`${name}: set either ${name} or ${name}_FILE, not both`);
     try {
-      out[name] = readFile(file).replace(/\r?\n$/, '');
+      out[name] = readSecretFile(file, readFile);
     } catch (err) {
       throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
@@ -44,7 +44,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, re
     });
     throw new ConfigError(lines.join('; '));
   }
-  return toConfig(parsed.data);
+  const config = toConfig(parsed.data);
+  const keyFile = env.ODOO_API_KEY_FILE;
+  return keyFile ? { ...config, odoo: { ...config.odoo, secretFile: keyFile } } : config;
+}
+
+/** A secret file's content without its trailing newline (the form `echo key > file` leaves). */
+export function readSecretFile(path: string, readFile: ReadFile = (p) => readFileSync(p, 'utf8')): string {
+  return readFile(path).replace(/\r?\n$/, '');
 }
 
 function describe(name: string): string {

@@ -33,7 +33,12 @@ export const envSchema = z
     ODOO_LOGIN: z.string().min(1).describe('Login of the integration service user'),
     ODOO_API_KEY: z.string().min(1).optional().describe('API key of the service user (preferred; secret)'),
     ODOO_PASSWORD: z.string().min(1).optional().describe('Password of the service user, when no API key (secret)'),
-    ODOO_TIMEOUT_MS: positiveInt(30000).describe('Timeout of one JSON-RPC call to Odoo'),
+    ODOO_TIMEOUT_MS: positiveInt(30000).describe('Timeout of one call to Odoo'),
+    ODOO_PROTOCOL: z
+      .enum(['auto', 'json2', 'jsonrpc'])
+      .default('auto')
+      .describe("Odoo's external API: auto (from the server version: JSON-2 on 19, JSON-RPC on 18), json2 or jsonrpc"),
+    ODOO_KEY_WARN_DAYS: positiveInt(14).describe("Days ahead of the API key's expiry (Odoo 19 keys expire) from which /readyz and the CLI warn"),
     AMQP_URL: amqpUrl.describe('RabbitMQ URL, amqp:// or amqps:// (secret: it carries the password)'),
     AMQP_USER: amqpCredential.optional().describe('RabbitMQ user; with AMQP_PASSWORD it replaces the credentials in AMQP_URL, URL-encoded by the sidecar'),
     AMQP_PASSWORD: amqpCredential.optional().describe('RabbitMQ password for AMQP_USER, any printable ASCII (secret)'),
@@ -102,7 +107,18 @@ export const envSchema = z
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
-  odoo: { url: string; db: string; login: string; secret: string; timeoutMs: number };
+  odoo: {
+    url: string;
+    db: string;
+    login: string;
+    secret: string;
+    secretKind: 'api_key' | 'password';
+    /** Set when the key comes from ODOO_API_KEY_FILE: read again after Odoo refuses the key (rotation). */
+    secretFile?: string;
+    protocol: Env['ODOO_PROTOCOL'];
+    keyWarnDays: number;
+    timeoutMs: number;
+  };
   amqp: { url: string; caFile?: string; certFile?: string; keyFile?: string };
   grpc: { listen: string; tls?: { certFile: string; keyFile: string; clientCaFile?: string } };
   gateway: { tokens: GatewayTokens; maxInFlight: number; maxMessageBytes: number; maxBufferedBytes: number; maxBufferedMessages: number };
@@ -119,6 +135,9 @@ export function toConfig(env: Env): Config {
       db: env.ODOO_DB,
       login: env.ODOO_LOGIN,
       secret: (env.ODOO_API_KEY ?? env.ODOO_PASSWORD) as string,
+      secretKind: env.ODOO_API_KEY ? 'api_key' : 'password',
+      protocol: env.ODOO_PROTOCOL,
+      keyWarnDays: env.ODOO_KEY_WARN_DAYS,
       timeoutMs: env.ODOO_TIMEOUT_MS,
     },
     amqp: { url: withAmqpCredentials(env.AMQP_URL, env.AMQP_USER, env.AMQP_PASSWORD), caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },

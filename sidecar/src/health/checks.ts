@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OdooClient } from '../odoo';
+import { keyExpiryWarning, type OdooClient } from '../odoo';
 import { diagnoseOdooError, type OdooTargetInfo } from './diagnose';
 import { CheckFailure, type ReadinessCheck } from './server';
 
@@ -7,8 +7,8 @@ import { CheckFailure, type ReadinessCheck } from './server';
 const pingSchema = z.object({ addon_version: z.string(), database: z.string(), login: z.string() });
 
 export interface BridgeCheckDeps {
-  odoo: Pick<OdooClient, 'version' | 'executeKw'>;
-  target: OdooTargetInfo;
+  odoo: Pick<OdooClient, 'version' | 'executeKw' | 'keyStatus'>;
+  target: OdooTargetInfo & { keyWarnDays: number };
   broker: { isConnected(): boolean };
   /** The relay's publisher: ready once its channel is open and the topology declared. */
   publisher: { ready(signal?: AbortSignal): Promise<void> };
@@ -50,6 +50,16 @@ export function bridgeChecks(d: BridgeCheckDeps): ReadinessCheck[] {
       check: async (signal) => {
         const ping = await odooCall(async () => pingSchema.parse(await d.odoo.executeKw('logistics.bridge.event', 'bridge_ping', [], {}, { idempotent: true, signal })));
         return `logistics_bridge ${ping.addon_version}`;
+      },
+    },
+    {
+      name: 'api_key',
+      after: 'logistics_bridge',
+      // Ready until the key expires; ODOO_KEY_WARN_DAYS ahead of that, the report carries a warning.
+      check: async (signal) => {
+        const key = await odooCall(() => d.odoo.keyStatus(signal));
+        const warning = keyExpiryWarning(key, new Date(), d.target.keyWarnDays);
+        return { detail: key.expires_at ? `expires ${key.expires_at.toISOString()}` : 'no expiry', ...(warning ? { warning } : {}) };
       },
     },
     {

@@ -16,7 +16,8 @@ export class CheckFailure extends Error {
 /** One readiness dependency: resolves (with an optional detail, e.g. a version) when it answers, rejects with the reason otherwise. */
 export interface ReadinessCheck {
   name: string;
-  check: (signal: AbortSignal) => Promise<string | void>;
+  /** A string is a detail; `{ warning }` keeps the check ready but says what needs attention soon. */
+  check: (signal: AbortSignal) => Promise<string | void | { detail?: string; warning?: string }>;
   /** Runs only once this check passed; otherwise reported as not checked. */
   after?: string;
   /** Reported instead of a bare timeout when the check does not answer in time. */
@@ -28,6 +29,7 @@ export interface CheckResult {
   detail?: string;
   error?: string;
   fix?: string;
+  warning?: string;
 }
 
 export interface ReadinessReport {
@@ -58,13 +60,14 @@ export async function readiness(checks: readonly ReadinessCheck[], timeoutMs: nu
 async function runOne({ check, onTimeout }: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const detail = await Promise.race([
+    const answer = await Promise.race([
       check(signal),
       new Promise<never>((_, reject) =>
         signal.addEventListener('abort', () => reject(onTimeout ? new CheckFailure(onTimeout.error, onTimeout.fix) : new Error(`no answer within ${timeoutMs} ms`)), { once: true }),
       ),
     ]);
-    return detail ? { ok: true, detail } : { ok: true };
+    const { detail, warning } = typeof answer === 'object' ? answer : { detail: answer || undefined, warning: undefined };
+    return { ok: true, ...(detail ? { detail } : {}), ...(warning ? { warning } : {}) };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     return err instanceof CheckFailure && err.fix ? { ok: false, error, fix: err.fix } : { ok: false, error };

@@ -54,10 +54,19 @@ export function fromRpcError(error: unknown): OdooError {
   const e = (error ?? {}) as { message?: unknown; data?: RpcErrorData };
   const cls = typeof e.data?.name === 'string' ? e.data.name : 'unknown';
   const message = typeof e.data?.message === 'string' && e.data.message ? e.data.message : String(e.message ?? 'Odoo error');
-  if (/AccessDenied$/.test(cls)) return new OdooAuthError(message, cls);
-  if (/AccessError$/.test(cls)) return new OdooAccessError(message, cls);
-  if (/(UserError|ValidationError|MissingError|RedirectWarning)$/.test(cls)) return new OdooUserError(message, cls);
+  return odooErrorFor(cls, message);
+}
+
+/**
+ * The ladder's rung for a server-side Python exception class (`odoo.exceptions.AccessError`, ...), the
+ * same for JSON-RPC and JSON-2. `reported` is the class the error keeps when it differs from the one
+ * that decides the rung (JSON-2's werkzeug NotFound is a UserError to the caller).
+ */
+export function odooErrorFor(cls: string, message: string, reported = cls): OdooError {
+  if (/AccessDenied$/.test(cls)) return new OdooAuthError(message, reported);
+  if (/AccessError$/.test(cls)) return new OdooAccessError(message, reported);
+  if (/(UserError|ValidationError|MissingError|RedirectWarning)$/.test(cls)) return new OdooUserError(message, reported);
   // Odoo already retries serialization failures itself; after that only the caller knows if a retry is safe.
-  if (TRANSIENT_SERVER_CLASSES.test(cls)) return new OdooServerError(message, cls, { retryable: false, idempotentRetryable: true });
-  return new OdooServerError(message, cls);
+  if (TRANSIENT_SERVER_CLASSES.test(cls)) return new OdooServerError(message, reported, { retryable: false, idempotentRetryable: true });
+  return new OdooServerError(message, reported);
 }

@@ -11,6 +11,10 @@ describe('readiness', () => {
       checks: { odoo: { ok: true }, rabbitmq: { ok: false, error: 'not connected to RabbitMQ' } },
     });
   });
+  it('stays ready with a warning a check resolves with (an API key that expires soon)', async () => {
+    const warn = { name: 'odoo', check: async () => 'the key expires' };
+    assert.deepEqual(await readiness([warn], 100), { ready: true, checks: { odoo: { ok: true, warning: 'the key expires' } } });
+  });
   it('gives up on a check that hangs, with the reason', async () => {
     const hang = { name: 'odoo', check: () => new Promise<void>(() => undefined) };
     const report = await readiness([hang], 20);
