@@ -4,3 +4,4 @@ from . import test_relay
 from . import test_inbox
 from . import test_security
 from . import test_ui
+from . import test_picking_hooks
