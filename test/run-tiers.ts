@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ServiceContainers } from './support/containers';
 import { AMQP_URL, PG } from './support/env';
 import { dockerAvailable, locateOdoo } from './support/odoo';
+import { SERIES, seriesSource } from './regression/odoo-suites';
 
 /**
  * `npm test`: every tier that can run here, in order, and a loud line for each tier that cannot.
@@ -45,12 +46,21 @@ async function odooReady(): Promise<string | undefined> {
   return source.kind === 'none' ? source.why : undefined;
 }
 
+/** Odoo's own stock tests with the addon need a source tree of a series (a running Odoo is not enough). */
+async function regressionReady(): Promise<string | undefined> {
+  const services = await servicesReady();
+  if (services) return services;
+  const sources = SERIES.map((series) => seriesSource(series));
+  return sources.some((s) => 'src' in s) ? undefined : sources.map((s) => ('why' in s ? s.why : '')).join('; ');
+}
+
 const TIERS: Tier[] = [
   { name: 'unit', script: 'test:unit', ready: async () => undefined },
   { name: 'integration', script: 'test:int', ready: servicesReady },
   { name: 'odoo', script: 'test:odoo', ready: odooReady },
   { name: 'e2e', script: 'test:e2e', ready: odooReady },
   { name: 'faults', script: 'test:faults', ready: odooReady },
+  { name: 'regression', script: 'test:regression', ready: regressionReady },
 ];
 
 async function main(): Promise<number> {

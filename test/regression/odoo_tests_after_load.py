@@ -13,7 +13,10 @@ import sys
 os.environ['TZ'] = 'UTC'  # as odoo-bin does, before the time module is imported
 sys.path.insert(0, os.getcwd())
 
-import odoo  # noqa: E402
+import odoo.cli  # noqa: E402
+
+# odoo.tests logs an error when imported outside test mode; the command line sets the same flag again.
+odoo.tools.config['test_enable'] = True
 from odoo.tests import loader  # noqa: E402
 
 _make_suite = loader.make_suite
@@ -28,7 +31,7 @@ def make_suite(module_names, position='at_install'):
         if test.id() not in seen:
             seen.add(test.id())
             tests.append(test)
-    return loader.OdooSuite(sorted(tests, key=lambda t: t.test_sequence))
+    return loader.OdooSuite(sorted(tests, key=lambda t: getattr(t, 'test_sequence', 0)))
 
 
 loader.make_suite = make_suite

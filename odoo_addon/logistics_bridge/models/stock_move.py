@@ -9,13 +9,14 @@ class StockMove(models.Model):
     """
     _inherit = 'stock.move'
 
-    def _action_confirm(self, merge=True, merge_into=False):
-        moves = super()._action_confirm(merge=merge, merge_into=merge_into)
+    # Arguments passed through as they come: their list differs between series (19 adds create_proc).
+    def _action_confirm(self, *args, **kwargs):
+        moves = super()._action_confirm(*args, **kwargs)
         self.env['stock.picking']._lb_release_candidates()
         return moves
 
-    def _action_assign(self, force_qty=False):
-        res = super()._action_assign(force_qty=force_qty)
+    def _action_assign(self, *args, **kwargs):
+        res = super()._action_assign(*args, **kwargs)
         self.env['stock.picking']._lb_release_candidates()
         return res
 

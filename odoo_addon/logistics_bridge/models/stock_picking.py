@@ -171,8 +171,8 @@ class StockPicking(models.Model):
         released.lb_automation_state = 'released'
         released._lb_emit('stock.picking.ready')
 
-    def _create_backorder(self, backorder_moves=None):
-        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+    def _create_backorder(self, *args, **kwargs):
+        backorders = super()._create_backorder(*args, **kwargs)
         self._lb_release_candidates()
         return backorders
 
