@@ -12,8 +12,10 @@ from .logistics_bridge_event import PRIORITY_HIGH
 _logger = logging.getLogger(__name__)
 
 # Pickings whose state was last computed as ``assigned`` and are not released yet, for this transaction
-# (cleared with it on rollback): see ``StockPicking._compute_state``.
+# (cleared with it on rollback), and whether the precommit hook that releases them is registered: see
+# ``StockPicking._compute_state``.
 _READY_CANDIDATES = 'logistics_bridge.ready_candidates'
+_READY_HOOK = 'logistics_bridge.ready_hook'
 
 AUTOMATION_STATES = [
     ('released', 'Released'),
@@ -149,21 +151,26 @@ class StockPicking(models.Model):
         ready = [picking.id for picking in self if picking.state == 'assigned' and isinstance(picking.id, int)]
         if ready:
             data = self.env.cr.precommit.data
-            if _READY_CANDIDATES not in data:
-                env = self.env
-                self.env.cr.precommit.add(lambda: env['stock.picking']._lb_release_candidates(flush=True))
             data.setdefault(_READY_CANDIDATES, set()).update(ready)
+            if not data.get(_READY_HOOK):
+                data[_READY_HOOK] = True
+                self.env.cr.precommit.add(self.env['stock.picking']._lb_release_before_commit)
 
     @api.model
-    def _lb_release_candidates(self, flush=False):
+    def _lb_release_before_commit(self):
+        # Unflagged first: a state computed after this hook (by a later precommit hook) registers it again.
+        self.env.cr.precommit.data.pop(_READY_HOOK, None)
+        self._lb_release_candidates()
+        self.env.flush_all()
+
+    @api.model
+    def _lb_release_candidates(self):
         """Release the noted pickings that are still ``assigned`` and were never released."""
         self.env['stock.picking']._recompute_model(['state'])
         data = self.env.cr.precommit.data
         while ids := data.pop(_READY_CANDIDATES, None):
             pickings = self.sudo().browse(sorted(ids)).exists()
             pickings.filtered(lambda p: p.state == 'assigned' and not p.lb_automation_state)._lb_on_ready()
-        if flush:
-            self.env.flush_all()
 
     def _lb_on_ready(self):
         """Released to the warehouse: once per picking (a backorder is a new picking and is released again)."""
