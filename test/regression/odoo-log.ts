@@ -32,7 +32,8 @@ export function parseTestLog(log: string): TestRun {
   for (const line of log.split('\n')) {
     const m = LINE.exec(line);
     if (!m) continue;
-    const [, level, logger, message] = m as unknown as [string, string, string, string];
+    const [, level, logger, rest] = m as unknown as [string, string, string, string];
+    const message = rest.trimEnd(); // Odoo ends its log lines with a space
     const started = level === 'INFO' && /^Starting (.+) \.\.\.$/.exec(message);
     const failure = level === 'ERROR' && /^(?:FAIL|ERROR): (.+)$/.exec(message);
     const id = started ? testId(logger, started[1]!) : failure ? testId(logger, failure[1]!) : undefined;
@@ -86,6 +87,13 @@ export interface Comparison {
   passed: number;
   /** Fewer tests ran with the addon than without it (the run stopped early, or tests were lost). */
   missing: number;
+}
+
+/** The tier's one-line comparison of a run with the addon against the baseline without it. */
+export function summarize(series: string, baseline: Baseline, run: TestRun, c: Comparison): string {
+  return `Odoo ${series}: without the addon ${baseline.ran} ran, ${baseline.failed.length} failed; ` +
+    `with it ${new Set(run.ran).size} ran, ${run.failed.length} failed: ${c.newFailures.length} new, ` +
+    `${c.knownFailures.length} known, ${c.fixed.length} fixed, ${c.missing} missing`;
 }
 
 export function compare(baseline: Baseline, run: TestRun): Comparison {

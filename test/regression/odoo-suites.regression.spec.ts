@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { compare, parseBaseline, type Baseline, type Comparison } from './odoo-log';
+import { compare, parseBaseline, summarize, type Baseline, type Comparison, type TestRun } from './odoo-log';
 import { baselineFile, MODULES, runSuites, SERIES, seriesSource, type Series } from './odoo-suites';
 
 /**
@@ -14,7 +14,7 @@ import { baselineFile, MODULES, runSuites, SERIES, seriesSource, type Series } f
 type Measured =
   | { series: Series; kind: 'skipped'; why: string }
   | { series: Series; kind: 'broken'; why: string }
-  | { series: Series; kind: 'compared'; baseline: Baseline; comparison: Comparison; ran: string[]; failed: Set<string>; logFile: string };
+  | { series: Series; kind: 'compared'; baseline: Baseline; comparison: Comparison; run: TestRun; ran: string[]; failed: Set<string>; logFile: string };
 
 const log = (line: string) => process.stderr.write(`[regression] ${line}\n`);
 /** A subset of the tests (Odoo's --test-tags syntax), for a quick check of one flow; CI runs them all. */
@@ -40,7 +40,7 @@ async function measure(series: Series): Promise<Measured> {
   if (!existsSync(file)) return { series, kind: 'broken', why: `no baseline ${file}: measure it with npm run regression:baseline -- ${series}` };
   const baseline = parseBaseline(readFileSync(file, 'utf8'));
   const comparison = compare(baseline, outcome.run);
-  return { series, kind: 'compared', baseline, comparison, ran: [...new Set(outcome.run.ran)], failed: new Set(outcome.run.failed), logFile: outcome.logFile };
+  return { series, kind: 'compared', baseline, comparison, run: outcome.run, ran: [...new Set(outcome.run.ran)], failed: new Set(outcome.run.failed), logFile: outcome.logFile };
 }
 
 function declare(m: Measured): void {
@@ -55,11 +55,7 @@ function declare(m: Measured): void {
       return;
     }
     const { comparison: c, baseline } = m;
-    process.stdout.write(
-      `\nOdoo ${m.series}: without the addon ${baseline.ran} ran, ${baseline.failed.length} failed (${baselineFile(m.series)}); ` +
-        `with it ${m.ran.length} ran, ${m.failed.size} failed: ${c.newFailures.length} new, ${c.knownFailures.length} known, ` +
-        `${c.fixed.length} fixed, ${c.missing} missing (log ${m.logFile})\n`,
-    );
+    process.stdout.write(`\n${summarize(m.series, baseline, m.run, c)} (${baselineFile(m.series)}; log ${m.logFile})\n`);
     if (tags) it(`Odoo ${m.series}: only the tests tagged ${tags} ran (REGRESSION_TEST_TAGS): not a full comparison`);
     else {
       it(`Odoo ${m.series}: as many tests ran as without the addon (${baseline.ran})`, () => {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { compare, formatBaseline, parseBaseline, parseTestLog } from '../../regression/odoo-log';
 
-const at = (level: string, logger: string, message: string) => `2026-12-01 20:21:18,009 19098 ${level} lb_db ${logger}: ${message}`;
+// As Odoo writes them, with a space at the end of the line.
+const at = (level: string, logger: string, message: string) => `2026-12-01 20:21:18,009 19098 ${level} lb_db ${logger}: ${message} `;
 const MOVE = 'odoo.addons.stock.tests.test_move';
 const TOUR = 'odoo.addons.stock.tests.test_picking_tours';
 
 const LOG = [
   at('INFO', 'odoo.modules.loading', 'loading 120 modules...'),
+  at('INFO', 'odoo.addons.partner_autocomplete.models.res_company', 'Starting enrich of company My Company (1)'),
   at('INFO', MOVE, 'Starting StockMove.test_in_1 ...'),
   at('INFO', MOVE, 'Starting StockMove.test_in_2 ...'),
   at('INFO', MOVE, '======================================================================'),
