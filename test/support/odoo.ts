@@ -156,9 +156,12 @@ export interface OdooBinResult {
   log: string;
 }
 
-/** Runs `odoo-bin` to completion (install, upgrade, tests); the log comes back whole. */
-export async function odooBin(src: string, conf: string, args: string[], logFile: string): Promise<OdooBinResult> {
-  const child = spawn(PYTHON, ['odoo-bin', '-c', conf, `--logfile=${logFile}`, ...args], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Runs `odoo-bin` to completion (install, upgrade, tests); the log comes back whole. `program` is the
+ * Python entry point, run from the source tree (a launcher that takes odoo-bin's arguments may replace it).
+ */
+export async function odooBin(src: string, conf: string, args: string[], logFile: string, program = 'odoo-bin'): Promise<OdooBinResult> {
+  const child = spawn(PYTHON, [program, '-c', conf, `--logfile=${logFile}`, ...args], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));

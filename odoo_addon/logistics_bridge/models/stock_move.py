@@ -2,29 +2,29 @@ from odoo import models
 
 
 class StockMove(models.Model):
+    """Points where reservations change: the pickings they made ``assigned`` are released right after.
+
+    The hooks read nothing from the moves after the wrapped call (``_action_confirm`` may merge moves away
+    and delete them): which pickings became ready is noted by ``stock.picking._compute_state``.
+    """
     _inherit = 'stock.move'
 
-    def _lb_transitions(self, method, *args, **kwargs):
-        """Run ``method`` and return it with the pickings whose state it changed, with their new state."""
-        before = {picking.id: picking.state for picking in self.picking_id}
-        res = method(*args, **kwargs)
-        # _action_confirm may merge moves away and put the others in new pickings.
-        pickings = self.picking_id.browse(before) | self.exists().picking_id
-        return res, pickings.filtered(lambda p: p.state != before.get(p.id))
+    # Arguments passed through as they come: their list differs between series (19 adds create_proc).
+    def _action_confirm(self, *args, **kwargs):
+        moves = super()._action_confirm(*args, **kwargs)
+        self.env['stock.picking']._lb_release_candidates()
+        return moves
 
-    def _action_confirm(self, merge=True, merge_into=False, **kwargs):
-        # Receipts from suppliers need no reservation: they are ready as soon as they are confirmed.
-        # **kwargs: 19 added create_proc=True (compat.py); 18 has no further parameter.
-        res, changed = self._lb_transitions(super()._action_confirm, merge=merge, merge_into=merge_into, **kwargs)
-        changed.filtered(lambda p: p.state == 'assigned')._lb_on_ready()
-        return res
-
-    def _action_assign(self, force_qty=False):
-        res, changed = self._lb_transitions(super()._action_assign, force_qty=force_qty)
-        changed.filtered(lambda p: p.state == 'assigned')._lb_on_ready()
+    def _action_assign(self, *args, **kwargs):
+        res = super()._action_assign(*args, **kwargs)
+        self.env['stock.picking']._lb_release_candidates()
         return res
 
     def _action_cancel(self):
-        res, changed = self._lb_transitions(super()._action_cancel)
-        changed.filtered(lambda p: p.state == 'cancel')._lb_emit('stock.picking.cancelled')
+        # Read before the call, on moves that exist; after it, only on the pickings that still exist.
+        before = {picking.id: picking.state for picking in self.exists().sudo().picking_id}
+        res = super()._action_cancel()
+        cancelled = self.env['stock.picking'].sudo().browse(before).exists().filtered(
+            lambda p: p.state == 'cancel' and before[p.id] != 'cancel')
+        cancelled._lb_emit('stock.picking.cancelled')
         return res

@@ -1,9 +1,22 @@
+import logging
+
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .. import compat
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
+
+_logger = logging.getLogger(__name__)
+
+# Pickings whose state was last computed as ``assigned`` and are not released yet, for this transaction
+# (cleared with it on rollback), and whether the precommit hook that releases them is registered: see
+# ``StockPicking._compute_state``.
+_READY_CANDIDATES = 'logistics_bridge.ready_candidates'
+_READY_HOOK = 'logistics_bridge.ready_hook'
 
 AUTOMATION_STATES = [
     ('released', 'Released'),
@@ -57,15 +70,19 @@ class StockPicking(models.Model):
     lb_timeline_count = fields.Integer(compute='_compute_lb_timeline_count', string='Bridge timeline')
 
     def _lb_correlation_id(self):
-        """Key chain shared by the order, its pickings and the device updates about them."""
+        """Key chain shared by the order, its pickings and the device updates about them.
+
+        Read with the bridge's rights: the user who validates a delivery may have no right on its sale order.
+        """
         self.ensure_one()
-        if self.sale_id:
-            return self.sale_id.name
-        if self.purchase_id:
-            return self.purchase_id.name
-        if self.return_id:
-            return self.return_id._lb_correlation_id()
-        return self.name
+        picking = self.sudo()
+        if picking.sale_id:
+            return picking.sale_id.name
+        if picking.purchase_id:
+            return picking.purchase_id.name
+        if picking.return_id:
+            return picking.return_id._lb_correlation_id()
+        return picking.name
 
     def _lb_timeline_domain(self):
         return ['|', ('correlation_id', '=', self._lb_correlation_id()), ('picking_id', '=', self.id)]
@@ -99,19 +116,78 @@ class StockPicking(models.Model):
         return canonical.shipment_payload(picking, lines)
 
     def _lb_emit(self, event_type):
-        emit = self.env['logistics.bridge.event']._emit
-        for picking in self:
-            emit(event_type, picking, picking._lb_payload(), PRIORITY_HIGH, picking._lb_correlation_id())
+        """One outbox row per picking, read with the bridge's rights; the row still records who acted.
+
+        Building the payload never breaks the business transaction it observes: an unexpected error is
+        logged and the event is written *dead*, with the picking's identity only and the error, so that an
+        integration manager sees it (and the picking's later events wait for it). Database errors
+        propagate: the transaction is lost anyway and must not commit without its event.
+        """
+        Event = self.env['logistics.bridge.event'].sudo()
+        for picking in self.sudo():
+            try:
+                payload, correlation_id, error = picking._lb_payload(), picking._lb_correlation_id(), None
+            except psycopg2.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- see the docstring: a bug here must not cost the user's work
+                _logger.exception('logistics_bridge: could not build %s for picking %s', event_type, picking.id)
+                payload = {'shipment': {'id': picking.id, 'name': picking.name}, 'lines': []}
+                correlation_id, error = None, f'payload could not be built: {exc!r}'
+            event_id = Event._emit(event_type, picking, payload, PRIORITY_HIGH, correlation_id)
+            if event_id and error:
+                self.env.cr.execute(SQL(
+                    "UPDATE logistics_bridge_event SET state = 'dead', last_error = %s WHERE id = %s", error, event_id))
+
+    # ------------------------------------------------------------------ release (stock.picking.ready)
+    # A picking is released (``stock.picking.ready``, automation state ``released``) the first time it is
+    # ``assigned``: reserved, or a receipt whose source needs no reservation. Whatever path gets it there
+    # (confirmation, reservation, a backorder, a return, the previous step of a route being done), its
+    # state is recomputed by ``_compute_state``, which only notes the picking. The note is turned into the
+    # event at well-defined points: right after the stock methods that change reservations
+    # (``stock.move._action_confirm`` / ``_action_assign``, ``_create_backorder``), before a validation
+    # (so that ``ready`` precedes ``done``), and in any case before the transaction commits (precommit).
+    # ``lb_automation_state`` (not copied to backorders) makes it once per picking.
+    def _compute_state(self):
+        super()._compute_state()
+        ready = [picking.id for picking in self if picking.state == 'assigned' and isinstance(picking.id, int)]
+        if ready:
+            data = self.env.cr.precommit.data
+            data.setdefault(_READY_CANDIDATES, set()).update(ready)
+            if not data.get(_READY_HOOK):
+                data[_READY_HOOK] = True
+                self.env.cr.precommit.add(self.env['stock.picking']._lb_release_before_commit)
+
+    @api.model
+    def _lb_release_before_commit(self):
+        # Unflagged first: a state computed after this hook (by a later precommit hook) registers it again.
+        self.env.cr.precommit.data.pop(_READY_HOOK, None)
+        self._lb_release_candidates()
+        self.env.flush_all()
+
+    @api.model
+    def _lb_release_candidates(self):
+        """Release the noted pickings that are still ``assigned`` and were never released."""
+        self.env['stock.picking']._recompute_model(['state'])
+        data = self.env.cr.precommit.data
+        while ids := data.pop(_READY_CANDIDATES, None):
+            pickings = self.sudo().browse(sorted(ids)).exists()
+            pickings.filtered(lambda p: p.state == 'assigned' and not p.lb_automation_state)._lb_on_ready()
 
     def _lb_on_ready(self):
         """Released to the warehouse: once per picking (a backorder is a new picking and is released again)."""
-        released = self.filtered(lambda p: not p.lb_automation_state)
+        released = self.sudo().filtered(lambda p: not p.lb_automation_state)
         released.lb_automation_state = 'released'
         released._lb_emit('stock.picking.ready')
 
+    def _create_backorder(self, *args, **kwargs):
+        backorders = super()._create_backorder(*args, **kwargs)
+        self._lb_release_candidates()
+        return backorders
+
     def _action_done(self):
+        self._lb_release_candidates()
         res = super()._action_done()
-        self.filtered(lambda p: p.state == 'done')._lb_emit('stock.picking.done')
+        self.sudo().filtered(lambda p: p.state == 'done')._lb_emit('stock.picking.done')
         return res
 
     # ------------------------------------------------------------------ inbox effects

@@ -6,5 +6,7 @@ class StockReturnPicking(models.TransientModel):
 
     def _create_return(self):
         new_picking = super()._create_return()
+        # The return's own stock.picking.ready comes first (it may be noted but not released yet).
+        self.env['stock.picking']._lb_release_candidates()
         new_picking._lb_emit('stock.return.created')
         return new_picking

@@ -9,3 +9,4 @@ from . import test_sla
 from . import test_sort_rules
 from . import test_vda_node
 from . import test_relay_registry
+from . import test_picking_hooks

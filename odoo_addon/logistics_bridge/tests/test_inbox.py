@@ -111,6 +111,9 @@ class TestInbox(LogisticsBridgeCase):
         self.assertEqual(backorder.move_ids.product_uom_qty, 3)
         self.assertNotEqual(backorder.state, 'done')
         self.assertTrue(self.events('stock.picking.done', aggregate_id=self.picking.id))
+        # The backorder of the split line is released: its own ready event (work for the devices) and state.
+        self.assertEqual(len(self.events('stock.picking.ready', aggregate_id=backorder.id)), 1)
+        self.assertEqual(backorder.lb_automation_state, 'released')
 
     def test_dispatch_partial_cancelling_backorder_and_invoice_on_dispatch(self):
         self.env['ir.config_parameter'].set_param('logistics_bridge.invoice_on_dispatch', 'True')
