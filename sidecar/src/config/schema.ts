@@ -14,7 +14,7 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464');
 
-/** A broker user name or password: printable ASCII, which amqplib decodes back from the URL exactly. */
+/** A broker user name or password: printable ASCII, which the AMQP client (broker/) decodes back from the URL exactly. */
 const amqpCredential = z
   .string()
   .min(1)
@@ -163,7 +163,7 @@ export function toConfig(env: Env): Config {
 
 /**
  * AMQP_URL with AMQP_USER and AMQP_PASSWORD as its credentials, each character that is not a letter or a
- * digit percent-encoded: amqplib `unescape`s them, so a password with `@ : / # %` arrives as written.
+ * digit percent-encoded: the AMQP client `unescape`s them, so a password with `@ : / # %` arrives as written.
  */
 function withAmqpCredentials(url: string, user: string | undefined, password: string | undefined): string {
   if (user === undefined || password === undefined) return url;
