@@ -12,8 +12,8 @@ describe('readiness', () => {
     });
   });
   it('stays ready with a warning a check resolves with (an API key that expires soon)', async () => {
-    const warn = { name: 'odoo', check: async () => 'the key expires' };
-    assert.deepEqual(await readiness([warn], 100), { ready: true, checks: { odoo: { ok: true, warning: 'the key expires' } } });
+    const warn = { name: 'api_key', check: async () => ({ detail: 'expires 2026-12-04', warning: 'the key expires' }) };
+    assert.deepEqual(await readiness([warn], 100), { ready: true, checks: { api_key: { ok: true, detail: 'expires 2026-12-04', warning: 'the key expires' } } });
   });
   it('gives up on a check that hangs, with the reason', async () => {
     const hang = { name: 'odoo', check: () => new Promise<void>(() => undefined) };
