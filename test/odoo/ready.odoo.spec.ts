@@ -63,7 +63,7 @@ describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function 
     const { status, body } = await readyz(sidecarEnv(t, {}), (s) => s === 200);
     assert.equal(status, 200, JSON.stringify(body));
     assert.match(body.checks.logistics_bridge?.detail ?? '', /^logistics_bridge 18\.0\./);
-    assert.deepEqual(Object.keys(body.checks), ['odoo', 'odoo_login', 'logistics_bridge', 'rabbitmq', 'relay']);
+    assert.deepEqual(Object.keys(body.checks), ['odoo', 'odoo_login', 'logistics_bridge', 'api_key', 'rabbitmq', 'relay']);
   });
 
   it('names a wrong API key, with the login and the fix; the CLI gives the same hint', async () => {
