@@ -31,7 +31,7 @@ describe('odoo tier: odoo-init against a real database (deploy/)', function () {
     const r = spawnSync(PYTHON, [join(DEPLOY, 'addon_state.py'), database, resolve(__dirname, '../../odoo_addon')], {
       encoding: 'utf8',
       // The odoo image's variables, which its entrypoint (and addon_state.py) read.
-      env: { PATH: process.env.PATH, HOST: PG.host, PORT: String(PG.port), USER: process.env.ODOO_DB_USER ?? 'odoo', PASSWORD: process.env.ODOO_DB_PASSWORD ?? 'odoo', ODOO_VERSION: '18.0' },
+      env: { PATH: process.env.PATH, HOST: PG.host, PORT: String(PG.port), USER: process.env.ODOO_DB_USER ?? 'odoo', PASSWORD: process.env.ODOO_DB_PASSWORD ?? 'odoo', ODOO_VERSION: `${odooTarget().series}.0` },
     });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();

@@ -98,7 +98,7 @@ describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function 
     const db = `lb_noaddon_${process.pid}`;
     await copyTemplate(template, db);
     try {
-      const env = sidecarEnv(t, { ODOO_DB: db, ODOO_LOGIN: t.admin.login, ODOO_PASSWORD: t.admin.secret });
+      const env = sidecarEnv(t, { ODOO_DB: db, ODOO_LOGIN: t.admin.login, ODOO_PASSWORD: t.admin.secret, ODOO_PROTOCOL: 'jsonrpc' }); // a password: JSON-RPC (19's JSON-2 takes keys only)
       delete env.ODOO_API_KEY;
       const { body } = await readyz(env, failed('logistics_bridge'));
       assert.equal(body.checks.odoo_login?.ok, true, JSON.stringify(body));
@@ -116,7 +116,7 @@ describe('odoo tier: sidecar readiness with a real Odoo and RabbitMQ', function 
     const fx = await OdooFixtures.connect({ url: t.url, db: t.db, login: t.admin.login, password: t.admin.secret });
     const login = `lb-no-group-${process.pid}`;
     await fx.call('res.users', 'create', [{ name: 'No bridge group', login, password: 'no-group-pw-1' }]);
-    const env = sidecarEnv(t, { ODOO_LOGIN: login, ODOO_PASSWORD: 'no-group-pw-1' });
+    const env = sidecarEnv(t, { ODOO_LOGIN: login, ODOO_PASSWORD: 'no-group-pw-1', ODOO_PROTOCOL: 'jsonrpc' }); // a password: JSON-RPC
     delete env.ODOO_API_KEY;
     const { body } = await readyz(env, failed('logistics_bridge'));
     assert.equal(body.checks.logistics_bridge?.error?.startsWith(`the service user "${login}" lacks the Integration service group`), true, JSON.stringify(body));

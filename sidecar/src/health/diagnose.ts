@@ -22,6 +22,12 @@ export interface Diagnosis {
  * patterns are Odoo 18's (the class names hold in every language; the messages checked are the
  * server's own, untranslated ones, plus the model name that every translation keeps).
  */
+const missingDatabase = (t: OdooTargetInfo): Diagnosis => ({
+  check: 'odoo_login',
+  error: `database "${t.db}" does not exist on ${t.url}`,
+  fix: 'set ODOO_DB to the database where logistics_bridge is installed',
+});
+
 export function diagnoseOdooError(err: unknown, t: OdooTargetInfo): Diagnosis {
   const raw = err instanceof Error ? err.message.trim() : String(err);
   if (err instanceof ZodError) {
@@ -29,12 +35,12 @@ export function diagnoseOdooError(err: unknown, t: OdooTargetInfo): Diagnosis {
   }
   if (!(err instanceof OdooError)) return { check: 'odoo', error: raw, fix: 'see the sidecar and Odoo logs' };
   if (err instanceof OdooTransportError) {
+    // JSON-2 (Odoo 19) answers an unknown X-Odoo-Database with its HTML 404 page "No database is selected".
+    if (err.odooClass === 'http_404' && /No database is s/.test(raw)) return missingDatabase(t);
     if (/^http_(404|405)$/.test(err.odooClass)) return { check: 'odoo', error: `${t.url} does not serve Odoo's JSON-RPC (${raw.slice(0, 120)})`, fix: 'set ODOO_URL to the base URL of the Odoo server, e.g. http://odoo:8069' };
     return { check: 'odoo', error: `Odoo is unreachable at ${t.url}: ${raw}`, fix: 'check ODOO_URL and that Odoo is running and reachable from the sidecar' };
   }
-  if (/database "[^"]*" does not exist/.test(raw) || /KeyError: .*\bdatabase\b/i.test(raw)) {
-    return { check: 'odoo_login', error: `database "${t.db}" does not exist on ${t.url}`, fix: 'set ODOO_DB to the database where logistics_bridge is installed' };
-  }
+  if (/database "[^"]*" does not exist/.test(raw) || /KeyError: .*\bdatabase\b/i.test(raw)) return missingDatabase(t);
   if (err instanceof OdooAuthError) {
     return { check: 'odoo_login', error: `the API key was refused for login "${t.login}" on database "${t.db}"`, fix: `set ODOO_API_KEY to an API key of user "${t.login}" (in Odoo: the user's Preferences › Account Security › New API Key; deploy/create_service_user.py makes one) and check ODOO_LOGIN` };
   }
