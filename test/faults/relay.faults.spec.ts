@@ -197,14 +197,12 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
     const proc = start('faults-c');
     await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
-    // Look the connection up first (rabbitmqctl takes a second), so the cut lands early in the drain.
-    const pid = String(proc.child.pid);
-    const list = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { encoding: 'utf8' });
-    const pids = list.split('\n').filter((l) => l.includes(`logistics-bridge-${pid}`)).map((l) => l.split('\t')[0] ?? '');
-    assert.ok(pids.length > 0, `the sidecar's connection was not found in:\n${list}`);
+    // Look the connection up first (it takes a second), so the cut lands early in the drain.
+    const cut = await brokerConnections(`logistics-bridge-${proc.child.pid}`);
+    assert.ok(cut.found > 0, `the sidecar's connection was not found in:\n${cut.listing}`);
     const expected = await backlog();
     await whenDelivered(100);
-    for (const connPid of pids) execFileSync('rabbitmqctl', ['-q', 'close_connection', connPid, 'faults test: broker closed the connection']);
+    await cut.close('faults test: broker closed the connection');
     assert.ok(deliveries.length < expected.size, 'the drain finished before the cut; the test proves nothing');
     await delivered(expected);
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -222,3 +220,35 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     await delivered(expected);
   });
 });
+
+/**
+ * The connections of the broker under test (AMQP_URL) named `name`, and a way to close them as the broker
+ * would: through its management API where it has one (RabbitMQ 4 here, port + 10000), else with the
+ * local node's rabbitmqctl (the machine's RabbitMQ 3.10, which runs without the management plugin).
+ */
+async function brokerConnections(name: string): Promise<{ found: number; listing: string; close: (reason: string) => Promise<void> }> {
+  const url = new URL(AMQP_URL);
+  const api = `http://${url.hostname}:${Number(url.port || 5672) + 10000}/api/connections`;
+  const auth = `Basic ${Buffer.from(`${decodeURIComponent(url.username || 'guest')}:${decodeURIComponent(url.password || 'guest')}`).toString('base64')}`;
+  const listed = await fetch(api, { headers: { authorization: auth } }).catch(() => undefined);
+  if (listed?.ok) {
+    const all = (await listed.json()) as Array<{ name: string; client_properties?: { connection_name?: string } }>;
+    const mine = all.filter((c) => c.client_properties?.connection_name === name);
+    return {
+      found: mine.length,
+      listing: JSON.stringify(all.map((c) => c.client_properties?.connection_name)),
+      close: async (reason) => {
+        for (const c of mine) await fetch(`${api}/${encodeURIComponent(c.name)}`, { method: 'DELETE', headers: { authorization: auth, 'x-reason': reason } });
+      },
+    };
+  }
+  const list = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { encoding: 'utf8' });
+  const pids = list.split('\n').filter((l) => l.includes(name)).map((l) => l.split('\t')[0] ?? '');
+  return {
+    found: pids.length,
+    listing: list,
+    close: async (reason) => {
+      for (const connPid of pids) execFileSync('rabbitmqctl', ['-q', 'close_connection', connPid, reason]);
+    },
+  };
+}
