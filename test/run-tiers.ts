@@ -95,6 +95,7 @@ async function main(): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const totals = { passes: 0, failures: 0, pending: 0 };
   const lines: string[] = [];
+  const failures: string[] = [];
   const skipped: string[] = [];
   let failed = false;
   const services = await servicesReady();
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
       const started = Date.now();
       const res = spawnSync('npm', ['run', '--silent', tier.script], { stdio: 'inherit', env: { ...process.env, ...tierEnv, ...run.env, TIER_RESULTS_FILE: file } });
       const took = `${Math.round((Date.now() - started) / 1000)} s`;
-      const stats = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof totals & { tests: number }) : undefined;
+      const stats = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof totals & { tests: number; failed?: Array<{ title: string; error: string }> }) : undefined;
       if (!stats) {
         failed = true;
         lines.push(`    ${run.label}: FAILED to run (exit ${res.status}) in ${took}`);
@@ -146,10 +147,12 @@ async function main(): Promise<number> {
       totals.passes += stats.passes;
       totals.failures += stats.failures;
       totals.pending += stats.pending;
+      for (const f of stats.failed ?? []) failures.push(`--- ${run.label}: ${f.title}\n${f.error.replace(/^/gm, '    ')}`);
       lines.push(`    ${run.label}: ${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped${res.status !== 0 && !stats.failures ? ` (exit ${res.status})` : ''} in ${took}`);
     }
   }
   await containers?.stop();
+  if (failures.length) process.stdout.write(`\nFailed tests:\n${failures.join('\n')}\n`);
   process.stdout.write(`\nTiers:\n${lines.join('\n')}\n${skipped.map((l) => `!!! ${l}`).join('\n')}\n\n`);
   process.stdout.write(`${totals.passes} passed, ${totals.failures} failed, ${totals.pending} skipped\n`);
   return failed || totals.failures ? 1 : 0;
