@@ -13,7 +13,7 @@ import { dockerAvailable, locateOdoo, SERIES, seriesOf, type OdooSeries } from '
  * per series whose source is present (18: ODOO_SRC, 19: ODOO19_SRC; ODOO_SERIES picks one): the first
  * series on every broker, each other series on the newest broker (RabbitMQ 4 when it answers), so every
  * series and every broker is covered without the whole cross product, which CI's 90 minutes do not
- * hold. The regression tier (Odoo's own stock tests with the addon) runs once per series source tree.
+ * hold. The cluster tier starts its own 3-node RabbitMQ 4 cluster and runs once. The regression tier (Odoo's own stock tests with the addon) runs once per series source tree.
  * Every run prints its time; the last line is the total, "N passed, N failed, N skipped".
  */
 type Needs = 'nothing' | 'broker' | 'odoo' | 'odoo-source';
@@ -78,6 +78,8 @@ async function series(skipped: string[]): Promise<OdooSeries[]> {
 const TIERS: Tier[] = [
   { name: 'unit', script: 'test:unit', needs: 'nothing' },
   { name: 'integration', script: 'test:int', needs: 'broker' },
+  // Brings up its own 3-node RabbitMQ 4 cluster (tools/rabbitmq4.sh), so it runs once, on no broker given.
+  { name: 'cluster', script: 'test:cluster', needs: 'nothing' },
   { name: 'odoo', script: 'test:odoo', needs: 'odoo' },
   { name: 'e2e', script: 'test:e2e', needs: 'odoo' },
   { name: 'faults', script: 'test:faults', needs: 'odoo' },

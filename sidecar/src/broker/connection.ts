@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import amqp, { type RecoveringChannelModel } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config';
-import { redactUrl } from '../config';
 import type { Logger } from '../telemetry';
+import { BrokerAddresses, describeAddress, parseBrokerAddresses } from './addresses';
 
 /**
  * One AMQP connection per process, recovered by amqplib's own recovery (exponential backoff with
@@ -34,11 +34,15 @@ export class Broker {
     }
   }
 
-  /** Connects (retrying for ever in the background); resolves at once. */
+  /**
+   * Connects (retrying for ever in the background); resolves at once. With several addresses (a
+   * cluster's nodes) each attempt goes to the next node after a failure or a lost connection.
+   */
   static open(cfg: Config['amqp'], log: Logger, registry?: Registry): Promise<Broker> {
     const socketOptions = tlsOptions(cfg);
+    const addresses = new BrokerAddresses(parseBrokerAddresses(cfg.url));
     return amqp
-      .connect(cfg.url, {
+      .connect(addresses.target(), {
         ...socketOptions,
         clientProperties: { connection_name: `logistics-bridge-${process.pid}` },
         recovery: {
@@ -50,7 +54,7 @@ export class Broker {
       })
       .then((model) => {
         const broker = new Broker(model, log, registry);
-        broker.watch(cfg.url);
+        broker.watch(addresses);
         return broker;
       });
   }
@@ -63,19 +67,25 @@ export class Broker {
     await this.model.close().catch(() => undefined);
   }
 
-  private watch(url: string): void {
+  private watch(addresses: BrokerAddresses): void {
     let everConnected = false;
+    const node = () => describeAddress(addresses.current);
     this.model.on('connect', () => {
       this.connected = true;
       if (everConnected) this.reconnects?.inc();
       everConnected = true;
-      this.log.info('connected to RabbitMQ', { url: redactUrl(url) });
+      this.log.info('connected to RabbitMQ', { url: node() });
     });
+    // amqplib schedules the next attempt after these events: it goes to the next node.
     this.model.on('disconnect', (err: Error) => {
       this.connected = false;
-      this.log.warn('RabbitMQ connection lost; reconnecting', { error: err.message });
+      this.log.warn('RabbitMQ connection lost; reconnecting', { url: node(), error: err.message });
+      addresses.advance();
     });
-    this.model.on('connect-failed', (err: Error) => this.log.warn('cannot connect to RabbitMQ', { url: redactUrl(url), error: err.message }));
+    this.model.on('connect-failed', (err: Error) => {
+      this.log.warn('cannot connect to RabbitMQ', { url: node(), error: err.message });
+      addresses.advance();
+    });
     this.model.on('blocked', (reason: string) => this.log.warn('RabbitMQ blocked publishing (resource alarm)', { reason }));
     this.model.on('unblocked', () => this.log.info('RabbitMQ unblocked publishing'));
     this.model.on('error', (err: Error) => this.log.warn('RabbitMQ connection error', { error: err.message }));

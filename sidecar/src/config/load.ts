@@ -75,5 +75,8 @@ export function loadConfigOrReport(env: Readonly<Record<string, string | undefin
 
 /** A URL with its password replaced, for log lines. */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@');
+  return url
+    .split(',')
+    .map((u) => u.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@'))
+    .join(',');
 }

@@ -24,7 +24,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const amqpUrl = z
   .string()
-  .refine((v) => /^amqps?:\/\/[^\s]+$/.test(v), 'expected amqp://user:pass@host:5672/vhost or amqps://...');
+  .refine((v) => v.split(',').every((u) => /^amqps?:\/\/[^\s,]+$/.test(u)), 'expected amqp://user:pass@host:5672/vhost or amqps://..., or several such URLs separated by commas (the nodes of a cluster)');
 
 export const envSchema = z
   .object({
@@ -39,7 +39,7 @@ export const envSchema = z
       .default('auto')
       .describe("Odoo's external API: auto (from the server version: JSON-2 on 19, JSON-RPC on 18), json2 or jsonrpc"),
     ODOO_KEY_WARN_DAYS: positiveInt(14).describe("Days ahead of the API key's expiry (Odoo 19 keys expire) from which /readyz and the CLI warn"),
-    AMQP_URL: amqpUrl.describe('RabbitMQ URL, amqp:// or amqps:// (secret: it carries the password)'),
+    AMQP_URL: amqpUrl.describe('RabbitMQ URL, amqp:// or amqps://; the nodes of a cluster as several URLs separated by commas (secret: it carries the password)'),
     AMQP_USER: amqpCredential.optional().describe('RabbitMQ user; with AMQP_PASSWORD it replaces the credentials in AMQP_URL, URL-encoded by the sidecar'),
     AMQP_PASSWORD: amqpCredential.optional().describe('RabbitMQ password for AMQP_USER, any printable ASCII (secret)'),
     AMQP_CA_FILE: z.string().min(1).optional().describe('PEM CA bundle to verify an amqps:// broker'),
@@ -168,5 +168,8 @@ export function toConfig(env: Env): Config {
 function withAmqpCredentials(url: string, user: string | undefined, password: string | undefined): string {
   if (user === undefined || password === undefined) return url;
   const encode = (v: string): string => v.replace(/[^A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  return url.replace(/^(amqps?:\/\/)(?:[^@/]*@)?/, `$1${encode(user)}:${encode(password)}@`);
+  return url
+    .split(',')
+    .map((u) => u.replace(/^(amqps?:\/\/)(?:[^@/]*@)?/, `$1${encode(user)}:${encode(password)}@`))
+    .join(',');
 }
