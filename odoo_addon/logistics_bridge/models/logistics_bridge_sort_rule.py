@@ -30,6 +30,15 @@ class LogisticsBridgeSortRule(models.Model):
     company_id = fields.Many2one('res.company', default=lambda self: self.env.company, index=True,
                                  help='Empty: the rule applies to every company.')
 
+    @api.depends('carrier', 'route_id', 'country_id', 'priority', 'chute', 'lane')
+    def _compute_display_name(self):
+        priorities = dict(PROCUREMENT_PRIORITIES)
+        for rule in self:
+            when = [rule.carrier, rule.route_id.display_name, rule.country_id.code,
+                    rule.priority and priorities[rule.priority]]
+            where = ' / '.join(filter(None, (rule.chute, rule.lane)))
+            rule.display_name = f"{' · '.join(filter(None, when)) or self.env._('Any picking')} → {where}"
+
     @api.model
     def _lb_rules_for(self, company):
         """The active rules of ``company`` (and the shared ones) as lib/sort_rules.py takes them."""

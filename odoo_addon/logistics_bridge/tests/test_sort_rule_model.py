@@ -75,6 +75,12 @@ class TestSortRuleModel(LogisticsBridgeCase):
         self.assertIn('sort_destination', json.loads(ready.payload)['shipment'])
         self.assertIsNone(json.loads(ready.payload)['shipment']['sort_destination'])
 
+    def test_a_rule_is_named_by_what_it_matches_and_where_it_sends(self):
+        rule = self.Rule.create({'chute': 'C40', 'lane': 'EXPRESS', 'carrier': 'UPS', 'priority': '1',
+                                 'country_id': self.env.ref('base.de').id})
+        self.assertEqual(rule.display_name, 'UPS · DE · Urgent → C40 / EXPRESS')
+        self.assertEqual(self.Rule.create({'chute': 'C99'}).display_name, 'Any picking → C99')
+
     def test_managers_edit_users_read(self):
         rule = self.Rule.create({'chute': 'C1'})
         manager = new_test_user(self.env, login='lb_sort_manager', groups='logistics_bridge.logistics_bridge_group_manager')
