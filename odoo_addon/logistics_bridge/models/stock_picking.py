@@ -185,7 +185,8 @@ class StockPicking(models.Model):
     # event at well-defined points: right after the stock methods that change reservations
     # (``stock.move._action_confirm`` / ``_action_assign``, ``_create_backorder``), before a validation
     # (so that ``ready`` precedes ``done``), and in any case before the transaction commits (precommit).
-    # ``lb_automation_state`` (not copied to backorders) makes it once per picking.
+    # ``lb_automation_state`` (not copied to backorders) makes it once per work item: a withdrawal as draft or
+    # unreserved clears it, so the picking is released anew when it is workable again.
     def _compute_state(self):
         super()._compute_state()
         ready, void = [], []
