@@ -104,6 +104,39 @@ def shipment_payload(picking, lines):
     }
 
 
+WITHDRAW_REASONS = ('cancelled', 'done', 'draft', 'unreserved')
+
+
+def warehouse_ref(warehouse):
+    if not warehouse:
+        return None
+    return {'id': warehouse['id'], 'code': warehouse.get('code') or None, 'name': warehouse.get('name')}
+
+
+def withdrawn_payload(picking, reason, voids):
+    """stock.picking.withdrawn: the released work of a picking (its ``stock.picking.ready`` events, by
+    uuid) is void. Only what a router needs to find and withdraw the work: no lines."""
+    if reason not in WITHDRAW_REASONS:
+        raise ValueError(f'unknown withdraw reason {reason!r}')
+    return {
+        'shipment': {
+            'id': picking['id'],
+            'name': picking['name'],
+            'direction': direction(picking['picking_type_code']),
+            'warehouse': warehouse_ref(picking.get('warehouse')),
+        },
+        'reason': reason,
+        'voids': list(voids),
+    }
+
+
+def sort_destination_ref(destination):
+    """The chute and lane lib/sort_rules.py found for an outbound picking, or None."""
+    if destination is None:
+        return None
+    return {'chute': destination.chute, 'lane': destination.lane or None, 'rule': destination.rule_id}
+
+
 def inventory_payload(adjustment):
     """stock.inventory.adjusted: one counted product at one location."""
     return {

@@ -15,3 +15,4 @@ from . import sale_order
 from . import purchase_order
 from . import product
 from . import logistics_bridge_vda_node
+from . import logistics_bridge_sort_rule

@@ -130,6 +130,9 @@ class LogisticsBridgeEvent(models.Model):
         # The per-aggregate guard: "an earlier unpublished event of the same aggregate".
         create_index(cr, 'logistics_bridge_event_unpublished_aggregate_idx', self._table,
                      ['aggregate_key', 'id'], where='published_at IS NULL')
+        # A picking's open work (stock.picking._lb_open_work): its ready and withdrawn events, published or not.
+        create_index(cr, 'logistics_bridge_event_picking_work_idx', self._table, ['aggregate_key', 'id'],
+                     where="event_type IN ('stock.picking.ready', 'stock.picking.withdrawn')")
 
     # ------------------------------------------------------------------ settings
     @api.model

@@ -214,20 +214,33 @@ class LogisticsBridgeUpdate(models.Model):
         return picking
 
     def _product(self, ref):
+        """The product of a line. ``work_ref`` (what the work gave the device: the product id, or
+        ``product.product:<id>``) is tried first, so that an answer still applies after the product's barcode
+        changed; then ``id``, ``barcode``, ``default_code``."""
         if not isinstance(ref, dict):
-            raise UpdateRejected('product reference must be an object with "id", "barcode" or "default_code"')
+            raise UpdateRejected('product reference must be an object with "id", "barcode", "default_code" or "work_ref"')
         products = self.env['product.product']
-        if ref.get('id'):
+        product = products
+        if ref.get('work_ref') not in (None, '', False):
+            product = products.browse(self._work_ref_id(ref['work_ref'])).exists()
+        if not product and ref.get('id'):
             product = products.browse(int(ref['id'])).exists()
-        elif ref.get('barcode'):
+        elif not product and ref.get('barcode'):
             product = products.search([('barcode', '=', ref['barcode'])], limit=1)
-        elif ref.get('default_code'):
+        elif not product and ref.get('default_code'):
             product = products.search([('default_code', '=', ref['default_code'])], limit=1)
-        else:
-            product = products
         if not product:
             raise UpdateRejected(f'product not found: {canonical_json(ref)}')
         return product
+
+    @staticmethod
+    def _work_ref_id(work_ref):
+        text = str(work_ref).strip()
+        if text.startswith('product.product:'):
+            text = text[len('product.product:'):]
+        if isinstance(work_ref, bool) or not text.isdigit() or not 0 < int(text) < 2 ** 31:
+            raise UpdateRejected(f'product work_ref must be "product.product:<id>" or a product id, got {work_ref!r}')
+        return int(text)
 
     def _location(self, ref):
         if not isinstance(ref, dict):

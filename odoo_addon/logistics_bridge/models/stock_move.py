@@ -27,4 +27,5 @@ class StockMove(models.Model):
         cancelled = self.env['stock.picking'].sudo().browse(before).exists().filtered(
             lambda p: p.state == 'cancel' and before[p.id] != 'cancel')
         cancelled._lb_emit('stock.picking.cancelled')
+        self.env['stock.picking']._lb_withdraw_candidates(only=cancelled.ids)
         return res

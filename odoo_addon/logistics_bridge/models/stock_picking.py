@@ -1,3 +1,4 @@
+import json
 import logging
 
 import psycopg2
@@ -7,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .. import compat
-from ..lib import canonical
+from ..lib import canonical, sort_rules
 from .logistics_bridge_event import PRIORITY_HIGH
 
 _logger = logging.getLogger(__name__)
@@ -17,6 +18,17 @@ _logger = logging.getLogger(__name__)
 # ``StockPicking._compute_state``.
 _READY_CANDIDATES = 'logistics_bridge.ready_candidates'
 _READY_HOOK = 'logistics_bridge.ready_hook'
+# Released pickings (``lb_automation_state`` set) whose state was last computed as something else than
+# ``assigned``: their released work may be void (``stock.picking.withdrawn``), see ``_lb_withdraw_candidates``.
+_WITHDRAW_CANDIDATES = 'logistics_bridge.withdraw_candidates'
+# Context key set while a device's dispatch validates a picking: its work is finished, not void.
+DEVICE_VALIDATION = 'logistics_bridge_device_validation'
+
+READY = 'stock.picking.ready'
+WITHDRAWN = 'stock.picking.withdrawn'
+# The picking state that voided the work -> the ``reason`` of ``stock.picking.withdrawn``; any other
+# state than these and ``assigned`` (confirmed, waiting) means the reservation is gone: ``unreserved``.
+WITHDRAW_REASON = {'cancel': 'cancelled', 'done': 'done', 'draft': 'draft'}
 
 AUTOMATION_STATES = [
     ('released', 'Released'),
@@ -115,7 +127,33 @@ class StockPicking(models.Model):
         } for move in self.move_ids if move.state != 'cancel' or self.state == 'cancel']
         return canonical.shipment_payload(picking, lines)
 
-    def _lb_emit(self, event_type):
+    def _lb_event_payload(self, event_type, **extra):
+        if event_type == WITHDRAWN:
+            warehouse = self.picking_type_id.warehouse_id
+            return canonical.withdrawn_payload(
+                {'id': self.id, 'name': self.name, 'picking_type_code': self.picking_type_code,
+                 'warehouse': warehouse and {'id': warehouse.id, 'code': warehouse.code, 'name': warehouse.name}},
+                extra['reason'], extra['voids'])
+        payload = self._lb_payload()
+        if event_type == READY:
+            payload['shipment']['sort_destination'] = canonical.sort_destination_ref(
+                self._lb_sort_destination() if self.picking_type_code == 'outgoing' else None)
+        return payload
+
+    def _lb_sort_facts(self):
+        """The picking's values the sort rules match on (lib/sort_rules.py): carrier, route, country, priority."""
+        carrier = self.carrier_id.name if 'carrier_id' in self._fields and self.carrier_id else self.lb_carrier
+        routes = self.move_ids.rule_id.route_id or self.move_ids.route_ids
+        partner = self.partner_id
+        return {'carrier': carrier or None, 'route': routes[:1].id or None,
+                'country': partner.country_id.code or partner.commercial_partner_id.country_id.code or None,
+                'priority': self.priority or None}
+
+    def _lb_sort_destination(self):
+        rules = self.env['logistics.bridge.sort.rule'].sudo()._lb_rules_for(self.company_id)
+        return sort_rules.destination(rules, **self._lb_sort_facts())
+
+    def _lb_emit(self, event_type, **extra):
         """One outbox row per picking, read with the bridge's rights; the row still records who acted.
 
         Building the payload never breaks the business transaction it observes: an unexpected error is
@@ -126,12 +164,13 @@ class StockPicking(models.Model):
         Event = self.env['logistics.bridge.event'].sudo()
         for picking in self.sudo():
             try:
-                payload, correlation_id, error = picking._lb_payload(), picking._lb_correlation_id(), None
+                payload = picking._lb_event_payload(event_type, **extra)
+                correlation_id, error = picking._lb_correlation_id(), None
             except psycopg2.Error:
                 raise
             except Exception as exc:  # noqa: BLE001 -- see the docstring: a bug here must not cost the user's work
                 _logger.exception('logistics_bridge: could not build %s for picking %s', event_type, picking.id)
-                payload = {'shipment': {'id': picking.id, 'name': picking.name}, 'lines': []}
+                payload = dict({'shipment': {'id': picking.id, 'name': picking.name}, 'lines': []}, **extra)
                 correlation_id, error = None, f'payload could not be built: {exc!r}'
             event_id = Event._emit(event_type, picking, payload, PRIORITY_HIGH, correlation_id)
             if event_id and error:
@@ -146,13 +185,24 @@ class StockPicking(models.Model):
     # event at well-defined points: right after the stock methods that change reservations
     # (``stock.move._action_confirm`` / ``_action_assign``, ``_create_backorder``), before a validation
     # (so that ``ready`` precedes ``done``), and in any case before the transaction commits (precommit).
-    # ``lb_automation_state`` (not copied to backorders) makes it once per picking.
+    # ``lb_automation_state`` (not copied to backorders) makes it once per work item: a withdrawal as draft or
+    # unreserved clears it, so the picking is released anew when it is workable again.
     def _compute_state(self):
         super()._compute_state()
-        ready = [picking.id for picking in self if picking.state == 'assigned' and isinstance(picking.id, int)]
-        if ready:
+        ready, void = [], []
+        for picking in self:
+            if not isinstance(picking.id, int):
+                continue
+            if picking.state == 'assigned':
+                ready.append(picking.id)
+            elif picking.lb_automation_state:
+                void.append(picking.id)
+        if ready or void:
             data = self.env.cr.precommit.data
-            data.setdefault(_READY_CANDIDATES, set()).update(ready)
+            if ready:
+                data.setdefault(_READY_CANDIDATES, set()).update(ready)
+            if void:
+                data.setdefault(_WITHDRAW_CANDIDATES, set()).update(void)
             if not data.get(_READY_HOOK):
                 data[_READY_HOOK] = True
                 self.env.cr.precommit.add(self.env['stock.picking']._lb_release_before_commit)
@@ -161,6 +211,7 @@ class StockPicking(models.Model):
     def _lb_release_before_commit(self):
         # Unflagged first: a state computed after this hook (by a later precommit hook) registers it again.
         self.env.cr.precommit.data.pop(_READY_HOOK, None)
+        self._lb_withdraw_candidates()
         self._lb_release_candidates()
         self.env.flush_all()
 
@@ -179,6 +230,68 @@ class StockPicking(models.Model):
         released.lb_automation_state = 'released'
         released._lb_emit('stock.picking.ready')
 
+    # ------------------------------------------------------------------ withdrawal (stock.picking.withdrawn)
+    # Released work is void when its picking is no longer ``assigned``: cancelled, validated in Odoo by
+    # hand (a device's dispatch finishes its work, it does not void it), back to draft, or unreserved.
+    # The open work of a picking is read from the outbox: its ``ready`` events whose uuid no
+    # ``withdrawn`` of the picking lists in ``voids`` yet (so pickings released before this version are
+    # withdrawn too, and never twice for one ready). The candidates noted by ``_compute_state`` are
+    # handled after the cancelling / validating / unreserving methods and before commit (precommit,
+    # before the releases: a picking withdrawn and reserved again in one transaction is released anew).
+    # Inside a stock method only the pickings it was called on are decided (``only``): the others may be
+    # half-way through a flow (a move merged away is cancelled while its picking is briefly not assigned)
+    # and are decided later, at the latest before commit.
+    @api.model
+    def _lb_withdraw_candidates(self, only=None, device_done=()):
+        self.env['stock.picking']._recompute_model(['state'])
+        data = self.env.cr.precommit.data
+        while ids := data.pop(_WITHDRAW_CANDIDATES, None):
+            if only is not None:
+                later = ids - set(only)
+                if later:
+                    data.setdefault(_WITHDRAW_CANDIDATES, set()).update(later)
+                ids = ids & set(only)
+            pickings = self.sudo().browse(sorted(ids)).exists()
+            pickings.filtered(lambda p: p.state != 'assigned')._lb_withdraw(set(device_done))
+            if only is not None:
+                break
+
+    def _lb_open_work(self):
+        """{picking id: [uuid of each ready event whose work is not withdrawn yet]}, in release order."""
+        if not self.ids:
+            return {}
+        self.env.cr.execute(SQL("""
+            SELECT aggregate_id, uuid, event_type, payload FROM logistics_bridge_event
+             WHERE aggregate_key = ANY(%s) AND event_type IN %s
+             ORDER BY id""", [f'stock.picking:{pid}' for pid in self.ids], (READY, WITHDRAWN)))
+        ready, voided = {}, set()
+        for picking_id, event_uuid, event_type, payload in self.env.cr.fetchall():
+            if event_type == READY:
+                ready.setdefault(picking_id, []).append(event_uuid)
+            else:
+                try:
+                    voided.update(json.loads(payload).get('voids') or ())
+                except (ValueError, AttributeError, TypeError):
+                    _logger.warning('logistics_bridge: unreadable withdrawn payload of picking %s', picking_id)
+        return {pid: [u for u in uuids if u not in voided] for pid, uuids in ready.items()}
+
+    def _lb_withdraw(self, device_done=frozenset()):
+        open_work = self._lb_open_work()
+        for picking in self:
+            voids = open_work.get(picking.id)
+            reason = WITHDRAW_REASON.get(picking.state, 'unreserved')
+            if not voids or (reason == 'done' and picking.id in device_done):
+                continue
+            picking._lb_emit(WITHDRAWN, reason=reason, voids=voids)
+            if reason in ('draft', 'unreserved'):
+                # Workable again later: a new release, a new work item (a new ready event).
+                picking.lb_automation_state = False
+
+    def do_unreserve(self):
+        res = super().do_unreserve()
+        self._lb_withdraw_candidates(only=self.ids)
+        return res
+
     def _create_backorder(self, *args, **kwargs):
         backorders = super()._create_backorder(*args, **kwargs)
         self._lb_release_candidates()
@@ -188,6 +301,7 @@ class StockPicking(models.Model):
         self._lb_release_candidates()
         res = super()._action_done()
         self.sudo().filtered(lambda p: p.state == 'done')._lb_emit('stock.picking.done')
+        self._lb_withdraw_candidates(only=self.ids, device_done=self.ids if self.env.context.get(DEVICE_VALIDATION) else ())
         return res
 
     # ------------------------------------------------------------------ inbox effects
@@ -202,9 +316,11 @@ class StockPicking(models.Model):
     def _lb_validate(self, backorder):
         """Validate without any wizard left waiting: the backorder question is answered in code."""
         self.ensure_one()
-        res = self.button_validate()
+        # The device finished the work: validating it is no withdrawal (see _lb_withdraw_candidates).
+        res = self.with_context(**{DEVICE_VALIDATION: True}).button_validate()
         if isinstance(res, dict) and res.get('res_model') == 'stock.backorder.confirmation':
-            wizard = self.env['stock.backorder.confirmation'].with_context(res['context']).create({})
+            wizard = self.env['stock.backorder.confirmation'].with_context(
+                res['context'], **{DEVICE_VALIDATION: True}).create({})
             if backorder == 'create':
                 wizard.process()
             else:

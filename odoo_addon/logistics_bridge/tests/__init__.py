@@ -10,3 +10,5 @@ from . import test_sort_rules
 from . import test_vda_node
 from . import test_relay_registry
 from . import test_picking_hooks
+from . import test_withdrawn
+from . import test_sort_rule_model

@@ -201,3 +201,49 @@ class TestInbox(LogisticsBridgeCase):
         self.assertFalse(self.Update.search([('idempotency_key', '=', 's-1')]))
         self.assertEqual(self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'DHL', 'tracking_number': 'T'},
                                     key='s-1')['status'], 'applied')
+
+
+@tagged('post_install', '-at_install')
+class TestProductWorkRef(LogisticsBridgeCase):
+    """A device answers with what its work gave it: the product is found by that reference, then by barcode."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.picking = cls.confirmed_sale(cls, qty=5).picking_ids
+        cls.old_barcode = cls.product.barcode
+
+    def confirm(self, product_ref, key):
+        return self.apply('pick.confirmed', {'picking': {'id': self.picking.id}, 'lines': [
+            {'product': product_ref, 'quantity': 2}]}, key=key)
+
+    def test_the_work_reference_survives_a_barcode_change(self):
+        self.product.barcode = '5901234123457'
+        stale = self.confirm({'barcode': self.old_barcode}, 'stale')
+        self.assertEqual(stale['status'], 'rejected', 'the old barcode alone is unknown now')
+        for key, work_ref in (('typed', f'product.product:{self.product.id}'), ('bare', str(self.product.id))):
+            result = self.confirm({'barcode': self.old_barcode, 'work_ref': work_ref}, key)
+            self.assertEqual(result['status'], 'applied', result)
+        self.assertEqual(self.picking.move_ids.quantity, 2)
+        self.assertEqual(self.confirm({'work_ref': f'product.product:{self.product.id}'}, 'alone')['status'], 'applied')
+
+    def test_the_work_reference_wins_over_the_barcode(self):
+        self.product2.barcode = self.old_barcode + '0'
+        result = self.confirm({'barcode': self.product2.barcode, 'work_ref': f'product.product:{self.product.id}'}, 'wins')
+        self.assertEqual(result['status'], 'applied', result)
+        self.assertEqual(self.picking.move_ids.quantity, 2)
+
+    def test_a_deleted_product_falls_back_to_the_barcode(self):
+        gone = self.env['product.product'].create({'name': 'Gone', 'type': 'consu'})
+        gone_id = gone.id
+        gone.unlink()
+        result = self.confirm({'barcode': self.old_barcode, 'work_ref': f'product.product:{gone_id}'}, 'fallback')
+        self.assertEqual(result['status'], 'applied', result)
+        result = self.confirm({'work_ref': f'product.product:{gone_id}'}, 'nothing')
+        self.assertEqual(result['status'], 'rejected')
+        self.assertIn('product not found', result['reason'])
+
+    def test_a_malformed_work_reference_is_a_clear_rejection(self):
+        result = self.confirm({'barcode': self.old_barcode, 'work_ref': 'stock.picking:3'}, 'malformed')
+        self.assertEqual(result['status'], 'rejected')
+        self.assertIn('work_ref must be "product.product:<id>"', result['reason'])

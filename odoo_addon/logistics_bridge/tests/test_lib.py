@@ -4,6 +4,7 @@ import json
 from odoo.tests import BaseCase
 
 from ..lib import backoff, canonical
+from ..lib.sort_rules import Destination
 
 
 class TestBackoff(BaseCase):
@@ -46,6 +47,23 @@ class TestCanonical(BaseCase):
         self.assertEqual(canonical.direction('incoming'), 'inbound')
         self.assertEqual(canonical.direction('internal'), 'internal')
         json.loads(canonical.canonical_json(payload))
+
+    def test_withdrawn_payload_is_identity_reason_and_voids_only(self):
+        payload = canonical.withdrawn_payload(
+            {'id': 4, 'name': 'WH/IN/4', 'picking_type_code': 'incoming', 'state': 'cancel',
+             'warehouse': {'id': 1, 'code': 'WH', 'name': 'Main'}}, 'unreserved', ('u-1', 'u-2'))
+        self.assertEqual(payload, {
+            'shipment': {'id': 4, 'name': 'WH/IN/4', 'direction': 'inbound',
+                         'warehouse': {'id': 1, 'code': 'WH', 'name': 'Main'}},
+            'reason': 'unreserved', 'voids': ['u-1', 'u-2']})
+        self.assertIsNone(canonical.withdrawn_payload(
+            {'id': 5, 'name': 'X', 'picking_type_code': 'internal'}, 'draft', [])['shipment']['warehouse'])
+        with self.assertRaises(ValueError):
+            canonical.withdrawn_payload({'id': 5, 'name': 'X', 'picking_type_code': 'internal'}, 'lost', [])
+
+    def test_sort_destination_ref(self):
+        self.assertEqual(canonical.sort_destination_ref(Destination('C1', None, 7)), {'chute': 'C1', 'lane': None, 'rule': 7})
+        self.assertIsNone(canonical.sort_destination_ref(None))
 
     def test_sscc_check_digit(self):
         self.assertTrue(canonical.sscc_is_valid('106141411234567897'))

@@ -134,10 +134,12 @@ class TestPickingHooks(LogisticsBridgeCase):
         self.env['stock.quant']._update_available_quantity(product, self.stock_location, 10)
         picking.action_assign()
         self.assert_released_once(picking)
-        # Unreserved and reserved again: still one release.
+        # Unreserved: the work is withdrawn; reserved again: a new release (a new work item, test_withdrawn.py).
         picking.do_unreserve()
         picking.action_assign()
-        self.assert_released_once(picking)
+        self.assertEqual(len(self.ready(picking)), 2)
+        self.assertEqual(len(self.events('stock.picking.withdrawn', aggregate_id=picking.id)), 1)
+        self.assertEqual(picking.lb_automation_state, 'released')
 
     def test_return_is_released_before_it_is_announced(self):
         order = self.confirmed_sale(qty=2)

@@ -21,7 +21,7 @@ export {
   type PickLine,
   type ProductLine,
 } from './updates';
-export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, type UpdateCheck } from './update-schema';
+export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, WORK_REF, type UpdateCheck } from './update-schema';
 export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello } from './messages';
 export { fastTelemetryEnvelope } from './fast';
 export { ContractViolation } from './errors';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ContractViolation } from './errors';
 import type { Family } from './families';
 import type { ParsedEnvelope, TelemetryMsg } from './telemetry';
-import { finite, ID_TEXT, KEY_TEXT, MAX_TIME_MS, positive, sscc } from './update-schema';
+import { finite, ID_TEXT, KEY_TEXT, MAX_TIME_MS, positive, sscc, WORK_REF } from './update-schema';
 import type { ErpPayloads, ErpUpdate, ErpUpdateType, LocationRef, PickingRef, ProductRef } from './updates';
 
 /**
@@ -60,11 +60,25 @@ const pickingRef = z
     return r.ref === 'id' ? { id: r.id as number } : { name: r.name as string };
   });
 const productRef = z
-  .object({ ref: z.enum(['id', 'barcode', 'default_code'], 'set one of id, barcode, default_code'), id: z.number().optional(), barcode: z.string().optional(), default_code: z.string().optional() })
+  .object({
+    ref: z.enum(['id', 'barcode', 'default_code']).nullish(),
+    id: z.number().optional(),
+    barcode: z.string().optional(),
+    default_code: z.string().optional(),
+    work_ref: z.string().optional(),
+  })
   .transform((r, ctx): ProductRef => {
+    // work_ref sits beside the oneof (a v1 addition): alone, or with a barcode / internal reference to fall back on.
+    if (r.work_ref && !WORK_REF.test(r.work_ref)) ctx.addIssue({ code: 'custom', path: ['work_ref'], message: 'must be "product.product:<id>" or a product id' });
+    const work = r.work_ref ? { work_ref: r.work_ref } : {};
+    if (!r.ref) {
+      if (!r.work_ref) ctx.addIssue({ code: 'custom', path: ['ref'], message: 'set one of id, barcode, default_code, or work_ref' });
+      return { work_ref: r.work_ref ?? '' };
+    }
     const v = (r.ref === 'id' ? odooId : refText).safeParse(r[r.ref]);
     if (!v.success) ctx.addIssue({ code: 'custom', path: [r.ref], message: v.error.issues[0]?.message ?? 'invalid' });
-    return r.ref === 'id' ? { id: r.id as number } : r.ref === 'barcode' ? { barcode: r.barcode as string } : { default_code: r.default_code as string };
+    if (r.ref === 'id') return { id: r.id as number };
+    return r.ref === 'barcode' ? { barcode: r.barcode as string, ...work } : { default_code: r.default_code as string, ...work };
   });
 const locationRef = z
   .object({ ref: z.enum(['id', 'barcode', 'name'], 'set one of id, barcode, name'), id: z.number().optional(), barcode: z.string().optional(), name: z.string().optional() })

@@ -29,7 +29,13 @@ export const sscc = z
   .refine(hasValidCheckDigit, 'SSCC check digit is wrong');
 
 const pickingRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ name: refText })], 'expected {"id"} or {"name"}');
-const productRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ barcode: refText }), z.strictObject({ default_code: refText })], 'expected {"id"}, {"barcode"} or {"default_code"}');
+/** `product.product:<id>` or the bare id: the product reference a work line gave (updates.ts, ProductRef). */
+export const WORK_REF = /^(product\.product:)?[1-9]\d{0,9}$/;
+const workRef = z.string().regex(WORK_REF, 'must be "product.product:<id>" or a product id');
+const productRef = z.union(
+  [z.strictObject({ id: odooId }), z.strictObject({ barcode: refText, work_ref: workRef.optional() }), z.strictObject({ default_code: refText, work_ref: workRef.optional() }), z.strictObject({ work_ref: workRef })],
+  'expected {"id"}, {"barcode"}, {"default_code"} or {"work_ref"} (work_ref also next to barcode or default_code)',
+);
 const locationRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ barcode: refText }), z.strictObject({ name: refText })], 'expected {"id"}, {"barcode"} or {"name"}');
 const lot = z.string().min(1).max(100);
 const lines = <T extends z.ZodType>(line: T) => z.array(line).min(1, 'required: at least one line').max(1000);

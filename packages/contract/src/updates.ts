@@ -6,7 +6,12 @@
 import type { Family } from './families';
 
 export type PickingRef = { id: number } | { name: string };
-export type ProductRef = { id: number } | { barcode: string } | { default_code: string };
+/**
+ * `work_ref` is the product reference the work gave the device (`product.product:<id>`, or the id as text):
+ * Odoo looks it up first and falls back to the barcode / internal reference, so an answer with what the work
+ * said still applies after the product's barcode changed. Optional: refs without it mean what they always did.
+ */
+export type ProductRef = { id: number } | { barcode: string; work_ref?: string } | { default_code: string; work_ref?: string } | { work_ref: string };
 export type LocationRef = { id: number } | { barcode: string } | { name: string };
 
 export interface PickLine {

@@ -61,8 +61,27 @@ export const shipmentPayload = z.looseObject({
     location: locationRef.nullable(),
     location_dest: locationRef.nullable(),
     carrier_tracking_ref: text,
+    /** `stock.picking.ready` of an outbound picking: the chute / lane of the admin's sort rule that matched (null: none). */
+    sort_destination: z.looseObject({ chute: z.string(), lane: text, rule: id }).nullable().optional(),
   }),
   lines: z.array(lineSchema),
+});
+
+/**
+ * `stock.picking.withdrawn`: the released work of a picking is void (`reason`); `voids` are the uuids of
+ * its `stock.picking.ready` events whose work this withdraws (each at most once, ever). Same aggregate as
+ * the ready events, so it is published after them.
+ */
+export const WITHDRAW_REASONS = ['cancelled', 'done', 'draft', 'unreserved'] as const;
+export const withdrawnPayload = z.looseObject({
+  shipment: z.looseObject({
+    id,
+    name: z.string(),
+    direction: z.enum(['inbound', 'outbound', 'internal']),
+    warehouse: z.looseObject({ id, code: text, name: text }).nullable(),
+  }),
+  reason: z.enum(WITHDRAW_REASONS),
+  voids: z.array(z.string().min(1)),
 });
 
 export const inventoryPayload = z.looseObject({
@@ -95,6 +114,7 @@ export const EVENT_TYPES = [
   'stock.picking.ready',
   'stock.picking.done',
   'stock.picking.cancelled',
+  'stock.picking.withdrawn',
   'stock.return.created',
   'stock.inventory.adjusted',
   'product.changed',
@@ -108,6 +128,7 @@ const V1: Record<EventType, z.ZodType> = {
   'stock.picking.ready': shipmentPayload,
   'stock.picking.done': shipmentPayload,
   'stock.picking.cancelled': shipmentPayload,
+  'stock.picking.withdrawn': withdrawnPayload,
   'stock.return.created': shipmentPayload,
   'stock.inventory.adjusted': inventoryPayload,
   'product.changed': productPayload,

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ContractViolation, fieldPath, hasValidCheckDigit, parseAdapterMessage } from '@logistics-bridge/contract';
+import { checkErpUpdate, ContractViolation, fieldPath, hasValidCheckDigit, parseAdapterMessage } from '@logistics-bridge/contract';
 
 const env = (over: Record<string, unknown> = {}) => ({
   adapter_id: 'a-1',
@@ -65,6 +65,28 @@ describe('contract: adapter message schemas', () => {
     assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env() } })).path, 'update.payload');
     assert.equal(invalid(() => parseAdapterMessage('barcode', {})).path, 'kind');
     assert.equal(invalid(() => parseAdapterMessage('barcode', { kind: 'update', update: { envelope: null } })).path, 'update.envelope');
+  });
+
+  it('carries the product reference the work gave (work_ref) beside the oneof, alone or with a barcode to fall back on', () => {
+    const pick = (product: Record<string, unknown>) =>
+      parseAdapterMessage('barcode', { kind: 'update', update: { envelope: env(), payload: 'pick_confirmed', pick_confirmed: { picking: { ref: 'id', id: 5 }, lines: [{ product, quantity: 1, lot: '', location: null }] } } });
+    const productOf = (m: ReturnType<typeof pick>) => (m.kind === 'update' ? (m.update.payload as { lines: Array<{ product: unknown }> }).lines[0]?.product : undefined);
+    assert.deepEqual(productOf(pick({ ref: 'barcode', barcode: '4006381333931', work_ref: 'product.product:42' })), { barcode: '4006381333931', work_ref: 'product.product:42' });
+    assert.deepEqual(productOf(pick({ work_ref: '42' })), { work_ref: '42' });
+    // An adapter built before work_ref sends the proto default (''): the update is what it always was.
+    assert.deepEqual(productOf(pick({ ref: 'barcode', barcode: '4006381333931', work_ref: '' })), { barcode: '4006381333931' });
+    assert.equal(invalid(() => pick({ ref: 'barcode', barcode: '4006381333931', work_ref: 'stock.picking:3' })).path, 'update.pick_confirmed.lines[0].product.work_ref');
+    assert.equal(invalid(() => pick({ work_ref: '' })).path, 'update.pick_confirmed.lines[0].product.ref');
+  });
+
+  it('accepts work_ref in the JSON update contract, and the refs without it as before', () => {
+    const base = { idempotency_key: 'k-1', adapter_id: 'a-1', device_id: 'd-1', correlation_id: null, event_time: '2026-01-01T00:00:00Z', type: 'receipt.counted' };
+    const counted = (product: unknown) => checkErpUpdate({ ...base, payload: { picking: { id: 3 }, lines: [{ product, quantity: 1 }] } });
+    for (const product of [{ barcode: '4006381333931' }, { id: 4 }, { default_code: 'WID-1' }, { work_ref: 'product.product:4' }, { barcode: '4006381333931', work_ref: '4' }])
+      assert.equal(counted(product).ok, true, JSON.stringify(product));
+    const bad = counted({ barcode: '4006381333931', work_ref: 'product.product:x' });
+    assert.equal(bad.ok, false);
+    assert.equal(counted({ id: 4, work_ref: '4' }).ok, false, 'an id is already the reference');
   });
 
   it('verifies SSCC length and GS1 check digit', () => {

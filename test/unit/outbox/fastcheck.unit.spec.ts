@@ -15,7 +15,12 @@ const INVENTORY = { inventory: { product: LINE.product, location: { id: 8, name:
 const PAYLOADS: Record<string, unknown> = {
   'sale.order.confirmed': ORDER,
   'purchase.order.confirmed': { ...ORDER, order: { ...ORDER.order, kind: 'purchase' } },
-  'stock.picking.ready': SHIPMENT,
+  'stock.picking.ready': { ...SHIPMENT, shipment: { ...SHIPMENT.shipment, sort_destination: { chute: 'C11', lane: null, rule: 3 } } },
+  'stock.picking.withdrawn': {
+    shipment: { id: 7, name: 'WH/OUT/00007', direction: 'outbound', warehouse: { id: 1, code: 'WH', name: 'San Francisco' } },
+    reason: 'cancelled',
+    voids: ['00000000-0000-4000-8000-000000000007'],
+  },
   'stock.picking.done': { ...SHIPMENT, lines: [LINE] },
   'stock.inventory.adjusted': INVENTORY,
   'product.changed': JSON.parse(productChanged(42, 1)),
