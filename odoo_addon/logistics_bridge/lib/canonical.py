@@ -107,12 +107,6 @@ def shipment_payload(picking, lines):
 WITHDRAW_REASONS = ('cancelled', 'done', 'draft', 'unreserved')
 
 
-def warehouse_ref(warehouse):
-    if not warehouse:
-        return None
-    return {'id': warehouse['id'], 'code': warehouse.get('code') or None, 'name': warehouse.get('name')}
-
-
 def withdrawn_payload(picking, reason, voids):
     """stock.picking.withdrawn: the released work of a picking (its ``stock.picking.ready`` events, by
     uuid) is void. Only what a router needs to find and withdraw the work: no lines."""
@@ -123,7 +117,7 @@ def withdrawn_payload(picking, reason, voids):
             'id': picking['id'],
             'name': picking['name'],
             'direction': direction(picking['picking_type_code']),
-            'warehouse': warehouse_ref(picking.get('warehouse')),
+            'warehouse': picking.get('warehouse') or None,  # its code, as in every shipment
         },
         'reason': reason,
         'voids': list(voids),

@@ -129,10 +129,9 @@ class StockPicking(models.Model):
 
     def _lb_event_payload(self, event_type, **extra):
         if event_type == WITHDRAWN:
-            warehouse = self.picking_type_id.warehouse_id
             return canonical.withdrawn_payload(
                 {'id': self.id, 'name': self.name, 'picking_type_code': self.picking_type_code,
-                 'warehouse': warehouse and {'id': warehouse.id, 'code': warehouse.code, 'name': warehouse.name}},
+                 'warehouse': self.picking_type_id.warehouse_id.code},
                 extra['reason'], extra['voids'])
         payload = self._lb_payload()
         if event_type == READY:

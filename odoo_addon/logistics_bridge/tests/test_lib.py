@@ -51,10 +51,10 @@ class TestCanonical(BaseCase):
     def test_withdrawn_payload_is_identity_reason_and_voids_only(self):
         payload = canonical.withdrawn_payload(
             {'id': 4, 'name': 'WH/IN/4', 'picking_type_code': 'incoming', 'state': 'cancel',
-             'warehouse': {'id': 1, 'code': 'WH', 'name': 'Main'}}, 'unreserved', ('u-1', 'u-2'))
+             'warehouse': 'WH'}, 'unreserved', ('u-1', 'u-2'))
         self.assertEqual(payload, {
             'shipment': {'id': 4, 'name': 'WH/IN/4', 'direction': 'inbound',
-                         'warehouse': {'id': 1, 'code': 'WH', 'name': 'Main'}},
+                         'warehouse': 'WH'},
             'reason': 'unreserved', 'voids': ['u-1', 'u-2']})
         self.assertIsNone(canonical.withdrawn_payload(
             {'id': 5, 'name': 'X', 'picking_type_code': 'internal'}, 'draft', [])['shipment']['warehouse'])

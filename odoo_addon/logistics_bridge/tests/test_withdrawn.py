@@ -55,8 +55,7 @@ class TestWithdrawn(LogisticsBridgeCase):
         self.assertEqual(withdrawn.correlation_id, picking.sale_id.name)
         self.assertEqual(self.payload(withdrawn), {
             'shipment': {'id': picking.id, 'name': picking.name, 'direction': 'outbound',
-                         'warehouse': {'id': self.warehouse.id, 'code': self.warehouse.code,
-                                       'name': self.warehouse.name}},
+                         'warehouse': self.warehouse.code},
             'reason': 'cancelled', 'voids': [ready.uuid],
         })
 

@@ -78,7 +78,7 @@ export const withdrawnPayload = z.looseObject({
     id,
     name: z.string(),
     direction: z.enum(['inbound', 'outbound', 'internal']),
-    warehouse: z.looseObject({ id, code: text, name: text }).nullable(),
+    warehouse: z.string().nullable(),
   }),
   reason: z.enum(WITHDRAW_REASONS),
   voids: z.array(z.string().min(1)),

@@ -17,7 +17,7 @@ const PAYLOADS: Record<string, unknown> = {
   'purchase.order.confirmed': { ...ORDER, order: { ...ORDER.order, kind: 'purchase' } },
   'stock.picking.ready': { ...SHIPMENT, shipment: { ...SHIPMENT.shipment, sort_destination: { chute: 'C11', lane: null, rule: 3 } } },
   'stock.picking.withdrawn': {
-    shipment: { id: 7, name: 'WH/OUT/00007', direction: 'outbound', warehouse: { id: 1, code: 'WH', name: 'San Francisco' } },
+    shipment: { id: 7, name: 'WH/OUT/00007', direction: 'outbound', warehouse: 'WH' },
     reason: 'cancelled',
     voids: ['00000000-0000-4000-8000-000000000007'],
   },
