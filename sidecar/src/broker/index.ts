@@ -37,3 +37,4 @@ export {
 } from './publisher';
 export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
+export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';
