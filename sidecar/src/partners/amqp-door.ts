@@ -18,6 +18,8 @@ export interface PartnerAmqpDoorOptions {
   exchange?: string;
   queue?: string;
   prefetch?: number;
+  /** Called each time the door consumes (after the first connect and every reconnect). */
+  onConsuming?: () => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class PartnerAmqpDoor implements Service {
       prefetch: opts.prefetch ?? 256,
       log: opts.log,
       setup: (ch) => declarePartnerExchange(ch, exchange),
+      onConsuming: opts.onConsuming,
     });
   }
 
@@ -48,6 +51,7 @@ export class PartnerAmqpDoor implements Service {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    this.opts.publisher.declare().catch(() => undefined); // logistics.updates exists before the first forward
     await this.consumer.run(signal);
     await this.opts.publisher.close();
   }

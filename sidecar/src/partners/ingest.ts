@@ -30,7 +30,7 @@ function pathOf(issuePath: readonly PropertyKey[]): string {
   for (const p of issuePath) path += typeof p === 'number' ? `[${p}]` : path ? `.${String(p)}` : String(p);
   return path;
 }
-const under = (prefix: string, path: string) => (path ? (path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`) : prefix);
+const under = (prefix: string, path: string) => (!prefix ? path : !path ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`);
 
 export const partnerAdapterId = (partner: Pick<Partner, 'id'>) => `partner:${partner.id}`;
 
