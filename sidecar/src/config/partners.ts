@@ -32,7 +32,7 @@ const entrySchema = z.strictObject({
   amqp_user: z.string().min(1).max(200).optional(),
   types: z.array(z.enum(PARTNER_UPDATE_TYPES as [ErpUpdateType, ...ErpUpdateType[]])).min(1).optional(),
 });
-const fileSchema = z.record(z.string().regex(PARTNER_ID, 'partner id: 1..64 characters of [A-Za-z0-9._-]'), entrySchema);
+const fileSchema = z.record(z.string(), entrySchema);
 
 export interface Partner {
   id: string;
@@ -53,6 +53,8 @@ export function parsePartners(json: string, readSecret: (path: string) => string
   } catch {
     throw new Error('not valid JSON');
   }
+  const badId = value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).find((id) => !PARTNER_ID.test(id)) : undefined;
+  if (badId !== undefined) throw new Error(`${badId}: partner id: 1..64 characters of [A-Za-z0-9._-]`);
   const r = fileSchema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0];
