@@ -68,6 +68,7 @@ describe('partner HTTP door (real RabbitMQ)', function () {
       ['stale timestamp', post(updates('supplier-7'), body, hmacHeaders(SECRETS.asn, body, Date.now() - 301_000)), 401, /replay window/],
       ['unknown partner', post(updates('nobody'), body, bearer(SECRETS.wms)), 404, /unknown partner nobody/],
       ['unknown platform', post(`${fx.url}/v1/carriers/pigeon/webhook`, body), 404, /unknown carrier platform/],
+      ['malformed partner id', post(`${fx.url}/v1/partners/%E0%A4%A/updates`, body), 404, /malformed percent-encoding/],
       ['webhook partner on the batch route', post(updates('easypost'), body, easyPostSig(body)), 403, /may not use the updates route/],
       ['type not allowed', post(updates('supplier-7'), JSON.stringify({ updates: [ALL_TYPES[0]] }), hmacHeaders(SECRETS.asn, JSON.stringify({ updates: [ALL_TYPES[0]] }))), 403, /may not send order.acknowledged/, 'updates[0].type'],
       ['not JSON', post(updates('wms-acme'), '{"updates": [', bearer(SECRETS.wms)), 400, /not JSON/, '(body)'],

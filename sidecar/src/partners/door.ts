@@ -130,7 +130,12 @@ export class PartnerDoor implements Service {
     const webhook = updates ? null : WEBHOOK_ROUTE.exec(path);
     if (!updates && !webhook) return refuse(404, `no route ${path}; try POST /v1/partners/{partner}/updates or POST /v1/carriers/{platform}/webhook`);
     if (req.method !== 'POST') return refuse(405, 'only POST', undefined, { Allow: 'POST' });
-    const name = decodeURIComponent(updates?.[1] ?? webhook?.[1] ?? '');
+    let name: string;
+    try {
+      name = decodeURIComponent(updates?.[1] ?? webhook?.[1] ?? '');
+    } catch {
+      return refuse(404, `no route ${path}: malformed percent-encoding`);
+    }
     if (webhook && !isCarrierPlatform(name)) return refuse(404, `unknown carrier platform ${name} (known: ${CARRIER_PLATFORMS.join(', ')})`);
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > this.opts.maxBodyBytes) return refuse(413, `the body is over ${this.opts.maxBodyBytes} bytes`);
