@@ -6,6 +6,7 @@ import { Applier, ApplierMetrics, DEFAULT_RETRY } from './inbound';
 import { runUntilSignal, type Service } from './lifecycle';
 import { keyExpiryWarning, OdooClient } from './odoo';
 import { createRelay } from './outbox';
+import { createPartnerDoors } from './partners';
 import { createLogger, createRegistry } from './telemetry';
 import { WorkRouter } from './work';
 
@@ -53,7 +54,9 @@ async function main(): Promise<number> {
   });
   // Flow 3: released pickings to the adapter streams the gateway holds.
   const work = new WorkRouter({ source: broker.model, sessions: () => gateway.liveSessions(), metrics: gateway.metrics, log: log.child({ module: 'work' }) });
-  const services: Service[] = [outbox.relay, gateway, applier, work];
+  // Flow 4: the partner doors (HTTP, AMQP), only when PARTNERS_FILE names partners.
+  const partners = createPartnerDoors({ config, source: broker.model, registry, log });
+  const services: Service[] = [outbox.relay, gateway, applier, work, ...partners];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

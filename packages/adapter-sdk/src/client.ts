@@ -9,7 +9,7 @@ import {
   type MethodDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { backoffDelay, loadServices, PROTO_ROOT, SERVICE_NAMES, type BackoffPolicy, type ErpPayloads as UpdatePayloads, type ErpUpdateType as UpdateType, type Family } from '@logistics-bridge/contract';
+import { backoffDelay, loadServices, PROTO_ROOT, SERVICE_NAMES, type BackoffPolicy, type DeviceErpPayloads as UpdatePayloads, type DeviceUpdateType as UpdateType, type Family } from '@logistics-bridge/contract';
 import { envelopeMessage, FAMILY_ENUM, toNumber, updatePayloadMessage } from './convert';
 import { Outbox } from './outbox';
 import { readingTime, type Reading, type Work } from './readings';

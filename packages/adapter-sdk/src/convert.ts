@@ -3,7 +3,7 @@
  * them: snake_case, enums by name, 64-bit integers as decimal strings, oneofs by setting one member).
  * The update payloads are the ERP update contract the Odoo addon applies (see adapters/README.md).
  */
-import type { ErpPayloads as UpdatePayloads, ErpUpdateType as UpdateType, Family } from '@logistics-bridge/contract';
+import type { DeviceErpPayloads as UpdatePayloads, DeviceUpdateType as UpdateType, Family } from '@logistics-bridge/contract';
 
 export const FAMILY_ENUM: Record<Family, string> = {
   barcode: 'FAMILY_BARCODE',

@@ -27,8 +27,8 @@ export { backoffDelay, type BackoffPolicy } from '@logistics-bridge/contract';
 export type ReadingSink = Pick<AdapterClient, 'sendReading'>;
 export type {
   Family,
-  ErpUpdateType as UpdateType,
-  ErpPayloads as UpdatePayloads,
+  DeviceUpdateType as UpdateType,
+  DeviceErpPayloads as UpdatePayloads,
   PickingRef,
   ProductRef,
   LocationRef,

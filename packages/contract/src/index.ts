@@ -10,6 +10,17 @@ export type * from './telemetry';
 export { toMs } from './telemetry';
 export {
   ERP_UPDATE_TYPES,
+  PARTNER_UPDATE_TYPES,
+  DEVICE_UPDATE_TYPES,
+  type DeviceUpdateType,
+  type DeviceErpPayloads,
+  type PartnerErpPayloads,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type OrderRef,
+  type Attachment,
+  type ShipmentTarget,
+  type AnnouncedLine,
   type ErpUpdate,
   type ErpUpdateOf,
   type ErpUpdateType,
@@ -21,7 +32,8 @@ export {
   type PickLine,
   type ProductLine,
 } from './updates';
-export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, WORK_REF, type UpdateCheck } from './update-schema';
+export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, MAX_ATTACHMENT_BYTES, trackingNumber, WORK_REF, type UpdateCheck } from './update-schema';
+export { trackingNumberProblem, trackingScheme, s10CheckDigit, ups1zCheckDigit, type TrackingScheme } from './tracking-number';
 export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello } from './messages';
 export { fastTelemetryEnvelope } from './fast';
 export { ContractViolation } from './errors';

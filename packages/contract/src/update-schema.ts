@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { hasValidCheckDigit } from './gs1';
 import { FAMILIES } from './families';
-import type { ErpPayloads, ErpUpdate, ErpUpdateType } from './updates';
+import { trackingNumberProblem } from './tracking-number';
+import { DELIVERY_STATUSES, ERP_UPDATE_TYPES, type ErpPayloads, type ErpUpdate, type ErpUpdateType } from './updates';
 
 /**
  * The zod schema of one ERP update as it travels as JSON (the body of a `logistics.updates` message,
@@ -40,6 +41,39 @@ const locationRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ ba
 const lot = z.string().min(1).max(100);
 const lines = <T extends z.ZodType>(line: T) => z.array(line).min(1, 'required: at least one line').max(1000);
 const productLine = z.object({ product: productRef, quantity: positive, lot: lot.optional() });
+const isoTime = z.iso.datetime({ offset: true, message: 'required: ISO 8601 date-time' });
+
+/** Largest proof-of-delivery attachment, decoded (the base64 text is a third larger). */
+export const MAX_ATTACHMENT_BYTES = 256 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const attachment = z.object({
+  content_type: z.enum(['image/png', 'image/jpeg', 'image/svg+xml', 'application/pdf']),
+  data_base64: z
+    .string()
+    .min(4, 'required: base64 data')
+    .max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4, `over ${MAX_ATTACHMENT_BYTES} bytes decoded`)
+    .refine((v) => v.length % 4 === 0 && BASE64.test(v), 'must be base64 (RFC 4648, padded)'),
+});
+/** A tracking number; one whose format has a check digit (UPU S10, UPS 1Z) must carry the right one. */
+export const trackingNumber = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(64)
+  .superRefine((v, ctx) => {
+    const problem = trackingNumberProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const target = { picking: pickingRef.optional(), tracking_number: trackingNumber.optional() };
+const needsTarget = (p: { picking?: unknown; tracking_number?: unknown }) => p.picking !== undefined || p.tracking_number !== undefined;
+const TARGET_MESSAGE = { message: 'required: picking or tracking_number', path: ['picking'] };
+const orderRef = z.union([z.strictObject({ id: odooId }), z.strictObject({ name: refText })], 'expected {"id"} or {"name"}');
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const announcedLine = z.object({
+  product: productRef,
+  quantity: positive,
+  lots: z.array(lot).max(1000).optional(),
+  ssccs: z.array(sscc).max(1000).optional(),
+});
 
 const PAYLOADS: { [T in ErpUpdateType]: z.ZodType<ErpPayloads[T]> } = {
   'device.status': z.object({
@@ -56,6 +90,39 @@ const PAYLOADS: { [T in ErpUpdateType]: z.ZodType<ErpPayloads[T]> } = {
   'receipt.counted': z.object({ picking: pickingRef, lines: lines(productLine) }),
   'task.failed': z.object({ picking: pickingRef.optional(), reason: z.string().min(1, 'required').max(1000), code: z.string().max(100).optional() }),
   'inventory.counted': z.object({ product: productRef, location: locationRef, quantity: finite.refine((n) => n >= 0, 'must be >= 0'), lot: lot.optional() }),
+  'shipment.tracking': z
+    .object({
+      ...target,
+      carrier: refText,
+      status: z.enum(DELIVERY_STATUSES),
+      carrier_status: z.string().min(1, 'required').max(200),
+      description: z.string().max(1000).optional(),
+      location: z.string().max(500).optional(),
+    })
+    .refine(needsTarget, TARGET_MESSAGE),
+  'shipment.delivered': z
+    .object({
+      ...target,
+      carrier: refText.optional(),
+      carrier_status: z.string().max(200).optional(),
+      delivered_at: isoTime,
+      received_by: z.string().max(200).optional(),
+      location: z.string().max(500).optional(),
+      signature: attachment.optional(),
+      photo: attachment.optional(),
+    })
+    .refine(needsTarget, TARGET_MESSAGE),
+  'order.acknowledged': z.object({ picking: pickingRef, external_ref: z.string().max(200).optional() }),
+  'order.refused': z.object({ picking: pickingRef, reason: z.string().min(1, 'required').max(1000), code: z.string().max(100).optional(), external_ref: z.string().max(200).optional() }),
+  'receipt.announced': z
+    .object({
+      purchase_order: orderRef.optional(),
+      receipt: pickingRef.optional(),
+      asn_ref: refText,
+      expected_date: z.string().refine((v) => (ISO_DATE.test(v) && !Number.isNaN(Date.parse(v))) || isoTime.safeParse(v).success, 'required: ISO 8601 date or date-time'),
+      lines: lines(announcedLine),
+    })
+    .refine((p) => p.purchase_order !== undefined || p.receipt !== undefined, { message: 'required: purchase_order or receipt', path: ['purchase_order'] }),
 };
 
 const envelope = {
@@ -63,7 +130,7 @@ const envelope = {
   adapter_id: z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]'),
   device_id: z.string().regex(ID_TEXT, 'required: 1..200 characters of [A-Za-z0-9._:/@#-]'),
   correlation_id: z.string().max(200).nullable(),
-  event_time: z.iso.datetime({ offset: true, message: 'required: ISO 8601 date-time' }),
+  event_time: isoTime,
 };
 
 const variant = <T extends ErpUpdateType>(type: T) => z.object({ ...envelope, type: z.literal(type), payload: PAYLOADS[type] });
@@ -81,8 +148,13 @@ export const erpUpdateSchema: z.ZodType<ErpUpdate> = z.discriminatedUnion(
     variant('receipt.counted'),
     variant('task.failed'),
     variant('inventory.counted'),
+    variant('shipment.tracking'),
+    variant('shipment.delivered'),
+    variant('order.acknowledged'),
+    variant('order.refused'),
+    variant('receipt.announced'),
   ],
-  { error: (issue) => (issue.code === 'invalid_union' ? `unknown update type; expected one of device.status, pick.confirmed, pack.completed, shipment.labelled, parcel.sorted, shipment.dispatched, receipt.counted, task.failed, inventory.counted` : undefined) },
+  { error: (issue) => (issue.code === 'invalid_union' ? `unknown update type; expected one of ${ERP_UPDATE_TYPES.join(', ')}` : undefined) },
 );
 
 export type UpdateCheck = { ok: true; update: ErpUpdate } | { ok: false; path: string; message: string };

@@ -28,7 +28,37 @@ export interface ProductLine {
 
 export type DeviceStatusValue = 'online' | 'offline' | 'error';
 
-export interface ErpPayloads {
+/** The one delivery status set every carrier platform's tracking is normalised to (partner ingress, Flow 4). */
+export const DELIVERY_STATUSES = ['pre_transit', 'in_transit', 'out_for_delivery', 'delivered', 'failed_attempt', 'exception', 'returned'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A purchase order (the advance ship notice names the order, or the receipt it announces). */
+export type OrderRef = { id: number } | { name: string };
+
+/** A proof-of-delivery image or document, inline (capped: `MAX_ATTACHMENT_BYTES` decoded). */
+export interface Attachment {
+  content_type: 'image/png' | 'image/jpeg' | 'image/svg+xml' | 'application/pdf';
+  data_base64: string;
+}
+
+/**
+ * The shipment a carrier statement is about: the picking, its tracking number, or both (at least one).
+ * A tracking number with a check digit (UPU S10, UPS 1Z) must be a valid one.
+ */
+export interface ShipmentTarget {
+  picking?: PickingRef;
+  tracking_number?: string;
+}
+
+export interface AnnouncedLine {
+  product: ProductRef;
+  quantity: number;
+  lots?: string[];
+  ssccs?: string[];
+}
+
+/** What device adapters send over the gRPC gateway (each has a member in the protos' ErpUpdate oneof). */
+export interface DeviceErpPayloads {
   'device.status': { status: DeviceStatusValue; family?: Family; warehouse?: string; error?: string };
   'pick.confirmed': { picking: PickingRef; lines: PickLine[] };
   'pack.completed': { picking: PickingRef; sscc: string; weight_kg?: number; lines?: Array<{ product: ProductRef; quantity: number }> };
@@ -40,9 +70,40 @@ export interface ErpPayloads {
   'inventory.counted': { product: ProductRef; location: LocationRef; quantity: number; lot?: string };
 }
 
-export type ErpUpdateType = keyof ErpPayloads;
+/** What only partners send, through the partner doors (Flow 4, docs/partners.md); event_time is the carrier's or partner's own time. */
+export interface PartnerErpPayloads {
+  'shipment.tracking': ShipmentTarget & { carrier: string; status: DeliveryStatus; carrier_status: string; description?: string; location?: string };
+  'shipment.delivered': ShipmentTarget & {
+    carrier?: string;
+    carrier_status?: string;
+    /** ISO 8601: when the parcel was handed over. */
+    delivered_at: string;
+    received_by?: string;
+    location?: string;
+    signature?: Attachment;
+    photo?: Attachment;
+  };
+  'order.acknowledged': { picking: PickingRef; external_ref?: string };
+  'order.refused': { picking: PickingRef; reason: string; code?: string; external_ref?: string };
+  'receipt.announced': {
+    /** The purchase order, or the receipt (incoming picking) it announces; at least one. */
+    purchase_order?: OrderRef;
+    receipt?: PickingRef;
+    /** The supplier's notice number (DESADV / ASN id). */
+    asn_ref: string;
+    /** ISO 8601 date (2026-12-03) or date-time. */
+    expected_date: string;
+    lines: AnnouncedLine[];
+  };
+}
 
-export const ERP_UPDATE_TYPES: readonly ErpUpdateType[] = [
+/** Every update Odoo applies: the device ones and the partner ones. */
+export interface ErpPayloads extends DeviceErpPayloads, PartnerErpPayloads {}
+
+export type ErpUpdateType = keyof ErpPayloads;
+export type DeviceUpdateType = keyof DeviceErpPayloads;
+
+export const DEVICE_UPDATE_TYPES: readonly DeviceUpdateType[] = [
   'device.status',
   'pick.confirmed',
   'pack.completed',
@@ -52,6 +113,30 @@ export const ERP_UPDATE_TYPES: readonly ErpUpdateType[] = [
   'receipt.counted',
   'task.failed',
   'inventory.counted',
+];
+
+export const ERP_UPDATE_TYPES: readonly ErpUpdateType[] = [
+  ...DEVICE_UPDATE_TYPES,
+  'shipment.tracking',
+  'shipment.delivered',
+  'order.acknowledged',
+  'order.refused',
+  'receipt.announced',
+];
+
+/** The types a partner (warehouse system, carrier platform, supplier) may send through the partner doors. */
+export const PARTNER_UPDATE_TYPES: readonly ErpUpdateType[] = [
+  'shipment.tracking',
+  'shipment.delivered',
+  'order.acknowledged',
+  'order.refused',
+  'receipt.announced',
+  'pick.confirmed',
+  'pack.completed',
+  'shipment.labelled',
+  'shipment.dispatched',
+  'receipt.counted',
+  'task.failed',
 ];
 
 export interface ErpUpdateOf<T extends ErpUpdateType> {

@@ -20,6 +20,9 @@ export {
   DEVICE_WORK_QUEUE,
   WORK_ROUTING_KEY,
   PARTNER_UPDATES_EXCHANGE,
+  PARTNER_UPDATES_QUEUE,
+  partnerIngressQueue,
+  declarePartnerExchange,
   type TopologyNames,
   type QueueSpec,
   type ChannelSource,
@@ -37,3 +40,4 @@ export {
 } from './publisher';
 export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
+export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';

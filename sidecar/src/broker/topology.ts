@@ -12,9 +12,12 @@ import type { Logger } from '../telemetry';
  * - `logistics.device-work`: bound to `logistics.events` with `stock.picking.ready`, consumed by the
  *   work router (Flow 3); parked work goes to `logistics.device-work.dead`.
  *
+ * - `logistics.partner.updates`: durable topic exchange partners publish their updates to (routing key =
+ *   update type; docs/partners.md), bound with `#` to the quorum queue of the same name, which the
+ *   partner AMQP door consumes; what it refuses goes to `logistics.partner.updates.dead`.
+ *
  * Reserved for the issues that follow (named here so their queues get the same arguments, not declared
- * yet because nothing publishes or consumes them): `logistics.partner.updates` (partner ingress
- * exchange) and one work queue per adapter pool (`workQueue(pool)`).
+ * yet because nothing publishes or consumes them): one work queue per adapter pool (`workQueue(pool)`).
  *
  * The bridge never deletes anything. Other names are for tests and benchmarks that must not touch the
  * real ones.
@@ -26,8 +29,9 @@ export const UPDATES_QUEUE = 'logistics.updates';
 export const UPDATES_DEAD_QUEUE = 'logistics.updates.dead';
 export const DEVICE_WORK_QUEUE = 'logistics.device-work';
 export const WORK_ROUTING_KEY = 'stock.picking.ready';
-/** Reserved: the exchange partners (carriers, warehouse systems) will publish their updates to. */
+/** The exchange partners (carriers, warehouse systems, suppliers) publish their updates to, and the queue the AMQP door consumes. */
 export const PARTNER_UPDATES_EXCHANGE = 'logistics.partner.updates';
+export const PARTNER_UPDATES_QUEUE = 'logistics.partner.updates';
 
 /**
  * Deliveries of one message before the broker dead-letters it (set explicitly so RabbitMQ 3.10, which
@@ -94,6 +98,16 @@ export function updatesQueue(name: string = UPDATES_QUEUE): QueueSpec {
 /** The device work queue (Flow 3), bound to the events exchange, with its parking queue. */
 export function workQueue(name: string = DEVICE_WORK_QUEUE, events: string = EVENTS_EXCHANGE): QueueSpec {
   return consumedQueue(name, [{ exchange: events, routingKey: WORK_ROUTING_KEY }]);
+}
+
+/** The partner AMQP door's queue, bound to the partner exchange with `#`, with its dead letters. */
+export function partnerIngressQueue(name: string = PARTNER_UPDATES_QUEUE, exchange: string = PARTNER_UPDATES_EXCHANGE): QueueSpec {
+  return consumedQueue(name, [{ exchange, routingKey: '#' }]);
+}
+
+/** The partner exchange (durable topic, routing key = update type); idempotent. */
+export async function declarePartnerExchange(channel: Pick<Channel, 'assertExchange'>, name: string = PARTNER_UPDATES_EXCHANGE): Promise<void> {
+  await channel.assertExchange(name, 'topic', { durable: true, autoDelete: false });
 }
 
 /** Idempotent declaration of the exchanges (on any channel: exchanges are never declared with other arguments). */

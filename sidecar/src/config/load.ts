@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parsePartners } from './partners';
 import { envSchema, SECRET_VARIABLES, toConfig, type Config } from './schema';
 
 /** Raised when the environment cannot become a Config; its message is one line naming the variable. */
@@ -45,6 +46,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, re
     throw new ConfigError(lines.join('; '));
   }
   const config = toConfig(parsed.data);
+  const file = parsed.data.PARTNERS_FILE;
+  if (file) {
+    const read = readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+    let text: string;
+    try {
+      text = read(file);
+    } catch (err) {
+      throw new ConfigError(`PARTNERS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      config.partners = { file, listen: parsed.data.PARTNER_LISTEN, maxBodyBytes: parsed.data.PARTNER_MAX_BODY_BYTES, list: parsePartners(text, (p) => readSecretFile(p, read)) };
+    } catch (err) {
+      throw new ConfigError(`PARTNERS_FILE: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const keyFile = env.ODOO_API_KEY_FILE;
   return keyFile ? { ...config, odoo: { ...config.odoo, secretFile: keyFile } } : config;
 }

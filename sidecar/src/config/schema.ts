@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayTokensSchema, type GatewayTokens } from './gateway-tokens';
+import type { Partner } from './partners';
 
 /**
  * The sidecar's whole configuration: one zod schema over the environment, parsed once by `loadConfig`.
@@ -82,6 +83,14 @@ export const envSchema = z
     APPLY_PREFETCH: positiveInt(1000).describe('Unacked logistics.updates deliveries the applier holds (batches forming, in flight, waiting for a retry); at least APPLY_BATCH_SIZE'),
     APPLY_CONCURRENCY: positiveInt(2).describe('apply_batch calls in flight at once (batches never share a picking, device or SSCC, so their order holds)'),
     APPLY_MAX_ATTEMPTS: positiveInt(8).describe('Times an update Odoo answers "retry" is sent before it is dead-lettered'),
+    // ---- partner doors (docs/partners.md) ----
+    PARTNERS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('JSON file of the partners (warehouse systems, carrier platforms, suppliers): {"<id>": {"scheme", "secret_file", "rate_per_second"?, "routes"?, "platform"?, "amqp_user"?, "types"?}}; the partner doors are off without it'),
+    PARTNER_LISTEN: hostPort.default('0.0.0.0:8080').describe('Address of the partner HTTP door (POST /v1/partners/{partner}/updates, POST /v1/carriers/{platform}/webhook), when PARTNERS_FILE is set'),
+    PARTNER_MAX_BODY_BYTES: positiveInt(1024 * 1024).describe('Largest request body of the partner HTTP door; larger ones are answered 413'),
   })
   .superRefine((env, ctx) => {
     if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
@@ -126,6 +135,8 @@ export interface Config {
   log: { level: Env['LOG_LEVEL'] };
   relay: { workerId?: string; batchSize: number; maxInFlight: number; leaseSeconds: number; heartbeatSeconds: number };
   apply: { batchSize: number; lingerMs: number; prefetch: number; concurrency: number; maxAttempts: number };
+  /** Off (undefined) unless PARTNERS_FILE is set; filled in by loadConfig, which reads the files. */
+  partners?: { file: string; listen: string; maxBodyBytes: number; list: Partner[] };
 }
 
 export function toConfig(env: Env): Config {

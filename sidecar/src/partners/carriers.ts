@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { trackingNumberProblem } from './tracking-number';
+import { DELIVERY_STATUSES, trackingNumber, type DeliveryStatus } from '@logistics-bridge/contract';
 
 /**
  * Tracking webhooks of the common multi-carrier platforms, normalised to one status set. Pure: a body
@@ -13,8 +13,7 @@ import { trackingNumberProblem } from './tracking-number';
  * sent again, or an overlapping one from another subscription, changes nothing in Odoo.
  */
 
-export const DELIVERY_STATUSES = ['pre_transit', 'in_transit', 'out_for_delivery', 'delivered', 'failed_attempt', 'exception', 'returned'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus };
 
 export interface CarrierTracking {
   platform: CarrierPlatform;
@@ -37,14 +36,6 @@ export type NormaliseResult =
 
 const text = z.string().min(1).max(500);
 const time = z.iso.datetime({ offset: true, local: true, message: 'must be an ISO 8601 date-time' });
-const trackingNumber = z
-  .string()
-  .min(1, 'required')
-  .max(64)
-  .superRefine((v, ctx) => {
-    const problem = trackingNumberProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
 
 const place = (parts: Array<string | null | undefined>) => parts.filter((p) => p && p.trim()).join(', ') || undefined;
 const latest = <T>(items: T[], at: (item: T) => string): T | undefined =>

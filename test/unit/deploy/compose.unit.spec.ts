@@ -166,7 +166,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     const all = Object.entries(demo.services).flatMap(([name, s]) => hostIps(s).map((ip) => `${name} ${ip}`));
     assert.ok(all.length >= 5, all.join(', '));
     for (const p of all) assert.match(p, / 127\.0\.0\.1$/);
-    assert.deepEqual(hostIps(opted.services.sidecar as Service), ['0.0.0.0', '0.0.0.0']);
+    assert.deepEqual(hostIps(opted.services.sidecar as Service), ['0.0.0.0', '0.0.0.0', '0.0.0.0']);
   });
 
   it('runs Odoo from ODOO_IMAGE (odoo:18 unless set), without --proxy-mode, with a master password', () => {
@@ -217,6 +217,18 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     // amqplib (lib/connect.js) `unescape`s the user and password of a URL string.
     assert.deepEqual([unescape(url.username), unescape(url.password), url.host], ['bridge', REQUIRED.RABBITMQ_PASSWORD, 'rabbitmq:5672']);
     assert.equal(plain.services.rabbitmq?.environment?.RABBITMQ_DEFAULT_PASS, REQUIRED.RABBITMQ_PASSWORD);
+    assert.equal(cfg.partners, undefined, 'the partner doors stay off until PARTNERS_FILE is set');
+  });
+
+  it('publishes the partner door on the port the sidecar listens on once partners are configured', () => {
+    const env = Object.fromEntries(Object.entries(plain.services.sidecar?.environment ?? {}).map(([k, v]) => [k, v ?? '']));
+    const partners = JSON.stringify({ 'wms-1': { scheme: 'bearer', secret_file: '/run/partners/wms-1' } });
+    const cfg = loadConfig({ ...env, PARTNERS_FILE: '/run/partners/partners.json' }, (path) =>
+      path.endsWith('partners.json') ? partners : path.endsWith('gateway-tokens.json') ? readFileSync(join(ROOT, 'deploy/gateway-tokens.example.json'), 'utf8') : 'a-secret-of-at-least-16-chars',
+    );
+    const port = Number(cfg.partners?.listen.split(':').pop());
+    const published = (plain.services.sidecar?.ports ?? []).map((p) => (typeof p === 'string' ? Number.parseInt(p.split(':').pop() ?? '', 10) : Number(p.target)));
+    assert.ok(published.includes(port), `the sidecar publishes ${published.join(', ')}, the partner door listens on ${port}`);
   });
 
   it('builds the sidecar image once; the demo simulators run that image and restart for ever', () => {
