@@ -27,6 +27,10 @@ GROUP_PLACE = 'privilege_id' if SERIES >= 19 else 'category_id'
 ``res.groups.privilege`` (itself in a category) on 19."""
 
 
+GROUP_IMPLIED = 'all_implied_ids' if SERIES >= 19 else 'trans_implied_ids'
+"""``res.groups`` field of the groups a group implies, transitively (19's includes the group itself)."""
+
+
 def group_users(group):
     """The members of a ``res.groups`` record."""
     return group[GROUP_USERS]

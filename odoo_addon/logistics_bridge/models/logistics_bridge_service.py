@@ -30,6 +30,20 @@ class LogisticsBridgeService(models.AbstractModel):
         (service | manager).write({compat.GROUP_PLACE: place.id})
         admins = self.env.ref('base.user_root') | self.env.ref('base.user_admin')
         manager.write({compat.GROUP_USERS: [Command.link(user.id) for user in admins]})
+        self._demote_service_users(service)
+
+    @api.model
+    def _demote_service_users(self, service):
+        """Versions before 1.2 made the service group imply Internal User, so a service user could read
+        partners, users and products through the API. Upgrading takes Internal User away from every
+        member of the service group that has nothing else (a person who is also a warehouse user or an
+        administrator keeps it)."""
+        employee = self.env.ref('base.group_user')
+        harmless = service | service[compat.GROUP_IMPLIED] | employee | employee[compat.GROUP_IMPLIED]
+        for user in compat.group_users(service).with_context(active_test=False):
+            if employee in user[compat.USER_GROUPS] and not (user[compat.USER_GROUPS] - harmless):
+                # The whole set: Odoo clears the groups of a user it demotes and keeps only those written.
+                user.write({compat.USER_GROUPS: [Command.set((user[compat.USER_GROUPS] - employee).ids)]})
 
     @api.model
     def key_status(self, key_index):
