@@ -122,8 +122,15 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
       assert.ok(d.outboxId > (last.get(d.aggregate) ?? 0), `${d.aggregate}: event ${d.outboxId} arrived after ${last.get(d.aggregate)}`);
       last.set(d.aggregate, d.outboxId);
     }
-    const rows = await pg.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM logistics_bridge_event WHERE id = ANY($1) GROUP BY state', [[...expected.keys()]]);
-    assert.deepEqual(rows.rows.map((r) => [r.state, Number(r.n)]), [['published', expected.size]]);
+    // The relay acks a batch to Odoo after the broker confirmed it, so the last acks may still be on their
+    // way when the last message reaches the consumer: wait for them (bounded), then every row is published.
+    const states = async () => {
+      const rows = await pg.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM logistics_bridge_event WHERE id = ANY($1) GROUP BY state', [[...expected.keys()]]);
+      return rows.rows.map((r) => [r.state, Number(r.n)]);
+    };
+    let now = await states();
+    for (const until = Date.now() + 60_000; now.length !== 1 && Date.now() < until; now = await states()) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(now, [['published', expected.size]]);
   }
 
   async function whenDelivered(n: number, timeoutMs = 120_000): Promise<void> {
@@ -197,8 +204,12 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
     const proc = start('faults-c');
     await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
-    // Look the connection up first (it takes a second), so the cut lands early in the drain.
-    const cut = await brokerConnections(`logistics-bridge-${proc.child.pid}`);
+    // Look the connection up first, so the cut lands early in the drain. A management API lists a new
+    // connection only with its next statistics round (5 s by default on RabbitMQ 4): ask until it does.
+    let cut = await brokerConnections(`logistics-bridge-${proc.child.pid}`);
+    for (const until = Date.now() + 30_000; !cut.found && Date.now() < until; cut = await brokerConnections(`logistics-bridge-${proc.child.pid}`)) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
     assert.ok(cut.found > 0, `the sidecar's connection was not found in:\n${cut.listing}`);
     const expected = await backlog();
     await whenDelivered(100);
