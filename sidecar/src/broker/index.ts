@@ -6,6 +6,7 @@ export { Broker } from './connection';
 export {
   declareTopology,
   declareQueue,
+  verifyTopology,
   consumedQueue,
   parkingQueue,
   updatesQueue,
@@ -17,6 +18,7 @@ export {
   UNROUTABLE_QUEUE,
   UPDATES_QUEUE,
   UPDATES_DEAD_QUEUE,
+  DEAD_QUEUES,
   DEVICE_WORK_QUEUE,
   WORK_ROUTING_KEY,
   PARTNER_UPDATES_EXCHANGE,
@@ -37,3 +39,5 @@ export {
 } from './publisher';
 export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
+export { describeDeadLetter, replayOptions, prettyBody, type DeadLetter } from './dead-letter';
+export { DeadLetterQueue, type ReplayOptions, type ReplayResult } from './dead-letters';
