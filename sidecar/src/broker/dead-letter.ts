@@ -89,6 +89,15 @@ export function replayOptions(d: DeadLetter, deadQueue: string, replayedAt: Date
   };
 }
 
+/**
+ * The publish options of the copy that takes a message's place at the tail of its own dead-letter queue
+ * (`DeadLetterQueue` reads by moving, see there): everything as it was but the broker's own delivery count.
+ */
+export function keepOptions(d: DeadLetter): PublishOptions {
+  const headers = Object.fromEntries(Object.entries(d.properties.headers ?? {}).filter(([k]) => k !== 'x-delivery-count'));
+  return { ...replayOptions(d, '', new Date(0)), headers };
+}
+
 /** The body for a person: JSON pretty-printed, other text as it is, binary as base64. */
 export function prettyBody(content: Buffer): string {
   const s = content.toString('utf8');

@@ -1,7 +1,7 @@
 import type { Channel, GetMessage } from 'amqplib';
 import type { Logger } from '../telemetry';
 import type { ConsumerSource } from './consumer';
-import { describeDeadLetter, replayOptions, type DeadLetter } from './dead-letter';
+import { describeDeadLetter, keepOptions, replayOptions, type DeadLetter } from './dead-letter';
 import { ConfirmPublisher, PublishError } from './publisher';
 
 export interface ReplayResult {
@@ -21,21 +21,26 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Unconfirmed copies at once. */
   window?: number;
-  /** Called after a copy was confirmed, before the dead copy is acked (tests interrupt here). */
+  /** Called after a replayed copy was confirmed, before the dead copy is acked (tests interrupt here). */
   onConfirmed?: (d: DeadLetter) => void | Promise<void>;
 }
 
+const WINDOW = 256;
+
 /**
- * An operator's access to a `<queue>.dead` queue: read it without taking anything away, and move chosen
+ * An operator's access to a `<queue>.dead` queue: read it without losing anything, and move chosen
  * messages back to the queue each came from.
  *
- * Reading is `basic.get` without ack on a channel of its own, closed at the end: every message read goes
- * back to the queue in its place (a quorum queue does not count a message returned by a closed channel
- * as a failed delivery, so reading it often never reaches a delivery limit). A replay reads the same way;
- * a selected message is published to the default exchange with its queue's name as routing key through
- * the confirm publisher, and its dead copy is acked only after the broker confirmed the new one. An
- * interruption at any point therefore loses nothing: before the confirm the dead copy stays; between the
- * confirm and the ack both exist, and the consumer dedupes the second on its unchanged messageId.
+ * Every pass takes the messages that are ready (`basic.get`, as many as the queue held when the pass
+ * began) and, through the confirm publisher, puts each one somewhere before acking it: a replayed one
+ * into its source queue (default exchange, the queue's name as routing key), every other one at the tail
+ * of the dead-letter queue itself, unchanged, so after a pass the queue holds what it held, in the same
+ * order. Why not just read without ack and let the channel close return them: RabbitMQ 4 counts a message
+ * returned that way as a failed delivery, and a quorum queue without a delivery limit of its own (these
+ * are: docs/broker.md) drops it after 20 (seen on 4.0.5: gone at the 21st read). The dead copy is acked
+ * only after the new one is confirmed, so an interruption loses nothing: before the confirm only the old
+ * copy exists, between the confirm and the ack both do, and consumers dedupe the second on its unchanged
+ * messageId (a kept one may then be listed twice).
  */
 export class DeadLetterQueue {
   constructor(
@@ -44,55 +49,75 @@ export class DeadLetterQueue {
     private readonly log: Logger,
   ) {}
 
-  /** Up to `limit` messages, oldest first; the queue is unchanged afterwards. */
+  /** Up to `limit` messages, in queue order; afterwards the queue holds the same messages in the same order. */
   async list(limit: number): Promise<DeadLetter[]> {
     const out: DeadLetter[] = [];
-    await this.read(async (_ch, msg) => {
-      out.push(describeDeadLetter(msg.content, msg.properties, this.name));
-      return out.length < limit;
+    const r = await this.pass(() => false, {}, (d) => {
+      if (out.length < limit) out.push(d);
     });
+    if (r.failed) throw new Error(`could not put ${r.failed} dead letters back in place (they return to ${this.name} when this command ends): ${r.errors[0] ?? ''}`);
     return out;
   }
 
   async replay(select: (d: DeadLetter) => boolean, opts: ReplayOptions = {}): Promise<ReplayResult> {
+    return this.pass(select, opts);
+  }
+
+  private async pass(select: (d: DeadLetter) => boolean, opts: ReplayOptions, seen?: (d: DeadLetter) => void): Promise<ReplayResult> {
     const result: ReplayResult = { moved: 0, kept: 0, failed: 0, targets: {}, errors: [] };
-    const publisher = new ConfirmPublisher(this.source, { window: opts.window ?? 256, mode: 'wait', log: this.log });
+    const window = opts.window ?? WINDOW;
+    const publisher = new ConfirmPublisher(this.source, { window, mode: 'wait', log: this.log });
     const replayedAt = new Date();
     const checked = new Map<string, Promise<void>>();
     const inFlight = new Set<Promise<void>>();
+    const ch = await this.source.createChannel();
+    ch.on('error', () => undefined); // every failure here also rejects the call that caused it, with the same message
     try {
-      await this.read(async (ch, msg) => {
+      const ready = await ch.checkQueue(this.name).then(
+        (q) => q.messageCount,
+        () => {
+          throw new Error(`queue ${this.name} does not exist on this vhost (nothing was ever dead-lettered, or AMQP_URL names another vhost)`);
+        },
+      );
+      for (let i = 0; i < ready && !opts.signal?.aborted; i++) {
+        const msg = await ch.get(this.name, { noAck: false });
+        if (msg === false) break;
         const d = describeDeadLetter(msg.content, msg.properties, this.name);
-        if (!select(d)) {
-          result.kept += 1; // held unacked until the channel closes: back in place
-          return !opts.signal?.aborted;
-        }
-        if (!checked.has(d.from)) checked.set(d.from, this.queueExists(d.from));
-        const move = (checked.get(d.from) as Promise<void>)
-          .then(() => publisher.publish({ exchange: '', routingKey: d.from, content: d.content, options: replayOptions(d, this.name, replayedAt) }))
-          .then(async () => {
-            await opts.onConfirmed?.(d);
-            ch.ack(msg);
-            result.moved += 1;
-            result.targets[d.from] = (result.targets[d.from] ?? 0) + 1;
+        seen?.(d);
+        const move = select(d);
+        const put = move ? this.replayOne(d, publisher, checked, replayedAt, opts) : publisher.publish({ exchange: '', routingKey: this.name, content: d.content, options: keepOptions(d) });
+        const settled = put
+          .then(() => {
+            ack(ch, msg);
+            if (move) {
+              result.moved += 1;
+              result.targets[d.from] = (result.targets[d.from] ?? 0) + 1;
+            } else result.kept += 1;
           })
           .catch((err: unknown) => {
             result.failed += 1;
             const why = err instanceof PublishError ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
             if (result.errors.length < 20) result.errors.push(`${d.id}: ${why}`);
           })
-          .finally(() => inFlight.delete(move));
-        inFlight.add(move);
-        // The publisher's window holds the pace; wait here too so reading never runs far ahead of it.
-        if (inFlight.size >= (opts.window ?? 256)) await Promise.race(inFlight);
-        return !opts.signal?.aborted;
-      }, async () => {
-        await Promise.allSettled([...inFlight]);
-      });
+          .finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
+        if (inFlight.size >= window) await Promise.race(inFlight);
+      }
+      await Promise.allSettled([...inFlight]);
+      // A round trip, so that the last acks are honoured before the close (as the consumer helper does).
+      await ch.checkQueue(this.name).catch(() => undefined);
     } finally {
+      await ch.close().catch(() => undefined);
       await publisher.close();
     }
     return result;
+  }
+
+  private async replayOne(d: DeadLetter, publisher: ConfirmPublisher, checked: Map<string, Promise<void>>, replayedAt: Date, opts: ReplayOptions): Promise<void> {
+    if (!checked.has(d.from)) checked.set(d.from, this.queueExists(d.from));
+    await checked.get(d.from);
+    await publisher.publish({ exchange: '', routingKey: d.from, content: d.content, options: replayOptions(d, this.name, replayedAt) });
+    await opts.onConfirmed?.(d);
   }
 
   /** A replay never publishes into a queue that does not exist (the default exchange would drop it, confirmed). */
@@ -107,28 +132,9 @@ export class DeadLetterQueue {
       await ch.close().catch(() => undefined);
     }
   }
+}
 
-  /**
-   * Hands every message (until `each` answers false) to `each`, holding them all unacked; `beforeClose`
-   * runs before the channel closes and returns whatever was not acked.
-   */
-  private async read(each: (ch: Channel, msg: GetMessage) => Promise<boolean>, beforeClose?: () => Promise<void>): Promise<void> {
-    const ch = await this.source.createChannel();
-    ch.on('error', () => undefined); // every failure here also rejects the call that caused it, with the same message
-    try {
-      await ch.checkQueue(this.name).catch(() => {
-        throw new Error(`queue ${this.name} does not exist on this vhost (nothing was ever dead-lettered, or AMQP_URL names another vhost)`);
-      });
-      for (;;) {
-        const msg = await ch.get(this.name, { noAck: false });
-        if (msg === false) break;
-        if (!(await each(ch, msg))) break;
-      }
-      await beforeClose?.();
-      // A round trip, so that the last acks are honoured before the close (as the consumer helper does).
-      await ch.checkQueue(this.name).catch(() => undefined);
-    } finally {
-      await ch.close().catch(() => undefined);
-    }
-  }
+/** Acks on the channel the message came on; throws when that channel is gone (the message comes back). */
+function ack(ch: Channel, msg: GetMessage): void {
+  ch.ack(msg);
 }

@@ -39,5 +39,5 @@ export {
 } from './publisher';
 export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
-export { describeDeadLetter, replayOptions, prettyBody, type DeadLetter } from './dead-letter';
+export { describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
 export { DeadLetterQueue, type ReplayOptions, type ReplayResult } from './dead-letters';
