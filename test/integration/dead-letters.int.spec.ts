@@ -78,7 +78,8 @@ describe('integration: dead letters listed, shown and replayed on the real Rabbi
   });
 
   it('lists every dead letter by id, stage and reason, oldest first, and leaves them all in place however often it is run', async () => {
-    const letters = await dlq.list(100);
+    const { letters, total } = await dlq.list(100);
+    assert.equal(total, 5);
     order = letters.map((d) => d.id);
     // In the queue's order, which is arrival: RabbitMQ's own dead letter (m5) may come before the others.
     letters.sort((a, b) => a.id.localeCompare(b.id));
@@ -98,8 +99,10 @@ describe('integration: dead letters listed, shown and replayed on the real Rabbi
     // then a closed channel is one there): reading must not be.
     for (let i = 0; i < 25; i++) await dlq.list(100);
     await until('all five back after reading', async () => (await count(deadName)) === 5);
-    assert.deepEqual((await dlq.list(100)).map((d) => d.id), order, 'the order changed');
+    assert.deepEqual((await dlq.list(100)).letters.map((d) => d.id), order, 'the order changed');
 
+    const firstTwo = await dlq.list(2);
+    assert.deepEqual([firstTwo.letters.map((d) => d.id), firstTwo.total], [order.slice(0, 2), 5]);
     const { out, text } = output();
     assert.equal(await runDead({ kind: 'dead-list', queue: deadName, ids: [], stage: 'rejected', limit: 1000, json: false }, dlq, new AbortController().signal, out), 0);
     assert.match(text(), /^m2\s+rejected\s+\S+\s+pick\.confirmed\s+unknown product barcode 400639$/m);
@@ -130,7 +133,7 @@ describe('integration: dead letters listed, shown and replayed on the real Rabbi
     assert.equal(m2.properties.headers?.['adapter-id'], 'wh1');
     assert.equal(m2.properties.headers?.['x-replayed-from'], deadName);
     assert.equal(m2.properties.headers?.['x-reject-reason'], undefined, 'the applier would see its own old verdict');
-    assert.deepEqual((await dlq.list(100)).map((d) => d.id), order.filter((id) => id !== 'm2' && id !== 'm4'), 'the others were not kept in their place');
+    assert.deepEqual((await dlq.list(100)).letters.map((d) => d.id), order.filter((id) => id !== 'm2' && id !== 'm4'), 'the others were not kept in their place');
   });
 
   it('an interruption after a confirm and before the ack loses nothing; the second run completes, the one double keeps its messageId', async () => {

@@ -49,14 +49,17 @@ export class DeadLetterQueue {
     private readonly log: Logger,
   ) {}
 
-  /** Up to `limit` messages, in queue order; afterwards the queue holds the same messages in the same order. */
-  async list(limit: number): Promise<DeadLetter[]> {
-    const out: DeadLetter[] = [];
+  /**
+   * The first `limit` messages that `filter` accepts, in queue order, and how many the queue holds;
+   * afterwards the queue holds the same messages in the same order.
+   */
+  async list(limit: number, filter: (d: DeadLetter) => boolean = () => true): Promise<{ letters: DeadLetter[]; total: number }> {
+    const letters: DeadLetter[] = [];
     const r = await this.pass(() => false, {}, (d) => {
-      if (out.length < limit) out.push(d);
+      if (letters.length < limit && filter(d)) letters.push(d);
     });
     if (r.failed) throw new Error(`could not put ${r.failed} dead letters back in place (they return to ${this.name} when this command ends): ${r.errors[0] ?? ''}`);
-    return out;
+    return { letters, total: r.kept };
   }
 
   async replay(select: (d: DeadLetter) => boolean, opts: ReplayOptions = {}): Promise<ReplayResult> {

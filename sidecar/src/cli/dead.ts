@@ -61,23 +61,21 @@ export function formatReplay(queue: string, r: ReplayResult, dryRun: boolean): s
 
 /** A dry run: what a replay would move, read like `list`, nothing published. */
 export async function dryReplay(dlq: DeadLetterQueue, select: (d: DeadLetter) => boolean): Promise<ReplayResult> {
-  const all = await dlq.list(Number.MAX_SAFE_INTEGER);
-  const chosen = all.filter(select);
+  const { letters: chosen, total } = await dlq.list(Number.MAX_SAFE_INTEGER, select);
   const targets: Record<string, number> = {};
   for (const d of chosen) targets[d.from] = (targets[d.from] ?? 0) + 1;
-  return { moved: chosen.length, kept: all.length - chosen.length, failed: 0, targets, errors: [] };
+  return { moved: chosen.length, kept: total - chosen.length, failed: 0, targets, errors: [] };
 }
 
 /** The `dead` subcommands on one dead-letter queue (integration tests call this on their own queues). */
 export async function runDead(cmd: Extract<Command, { kind: 'dead-list' | 'dead-show' | 'dead-replay' }>, dlq: DeadLetterQueue, signal: AbortSignal, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   if (cmd.kind === 'dead-list') {
-    const all = await dlq.list(cmd.ids.length || cmd.stage !== undefined ? Number.MAX_SAFE_INTEGER : cmd.limit);
-    const shown = all.filter(selects({ ids: cmd.ids, stage: cmd.stage })).slice(0, cmd.limit);
-    out.write(cmd.json ? `${JSON.stringify(deadListJson(shown))}\n` : `${formatDeadList(dlq.name, shown, all.length)}\n`);
+    const { letters, total } = await dlq.list(cmd.limit, selects({ ids: cmd.ids, stage: cmd.stage }));
+    out.write(cmd.json ? `${JSON.stringify(deadListJson(letters))}\n` : `${formatDeadList(dlq.name, letters, total)}\n`);
     return 0;
   }
   if (cmd.kind === 'dead-show') {
-    const found = (await dlq.list(Number.MAX_SAFE_INTEGER)).filter((d) => d.id === cmd.id);
+    const found = (await dlq.list(Number.MAX_SAFE_INTEGER, (d) => d.id === cmd.id)).letters;
     if (found.length === 0) {
       process.stderr.write(`logistics-bridge: no dead letter with id ${cmd.id} in ${dlq.name} (dead list shows the ids)\n`);
       return 1;
