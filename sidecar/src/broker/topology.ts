@@ -173,7 +173,7 @@ export async function verifyTopology(source: ChannelSource, names: TopologyNames
       try {
         await passive(ch);
       } catch {
-        problems.push(`${what} does not exist (the sidecar declares it when it starts: start it once, or check the vhost in AMQP_URL)`);
+        problems.push(`${what} does not exist`);
         return;
       }
       try {

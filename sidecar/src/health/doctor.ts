@@ -74,7 +74,10 @@ export function doctorChecks(d: DoctorDeps): ReadinessCheck[] {
       check: async () => {
         if (!d.topology) throw new CheckFailure('not checked: the RabbitMQ configuration (AMQP_*) is not usable', 'fix the configuration lines above');
         const problems = await d.topology();
-        if (problems.length) throw new CheckFailure(problems.join('; '), problems.some((p) => p.includes('other arguments')) ? 'apply the policies of docs/broker.md ("Upgrading queues"), or delete the empty queue and let the sidecar declare it' : 'start the sidecar once against this vhost: it declares its exchanges and queues');
+        if (problems.length) {
+          const other = problems.some((p) => p.includes('other arguments'));
+          throw new CheckFailure(problems.join('; '), other ? 'apply the policies of docs/broker.md ("Upgrading queues"), or delete the empty queue and let the sidecar declare it' : 'start the sidecar once against this vhost (it declares its exchanges and queues), or check the vhost in AMQP_URL');
+        }
         return 'exchanges and queues exist as declared';
       },
     },
