@@ -65,7 +65,7 @@ export function describeDeadLetter(content: Buffer, properties: MessagePropertie
 }
 
 /** Headers that say why and where a message was dead-lettered: a replayed copy starts without them. */
-const DEAD_HEADER_NAMES: readonly string[] = [...Object.values(DEAD_LETTER_HEADERS), 'x-death', 'x-first-death-queue', 'x-first-death-reason', 'x-first-death-exchange', 'x-last-death-queue', 'x-last-death-reason', 'x-last-death-exchange', 'x-apply-attempts'];
+const DEAD_HEADER_NAMES: readonly string[] = [...Object.values(DEAD_LETTER_HEADERS), 'x-death', 'x-first-death-queue', 'x-first-death-reason', 'x-first-death-exchange', 'x-last-death-queue', 'x-last-death-reason', 'x-last-death-exchange', 'x-apply-attempts', 'x-delivery-count'];
 
 /**
  * The publish options of a replayed copy: every original property (messageId above all: consumers

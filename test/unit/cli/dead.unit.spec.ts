@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describeDeadLetter, replayOptions, type MessageProperties } from '../../../sidecar/src/broker';
+import { describeDeadLetter, keepOptions, replayOptions, type MessageProperties } from '../../../sidecar/src/broker';
 import { formatDeadList, formatDeadShow, selects } from '../../../sidecar/src/cli/dead';
 
 const props = (p: Partial<MessageProperties>): MessageProperties => ({ headers: {}, ...p }) as MessageProperties;
@@ -49,6 +49,15 @@ describe('dead letters for an operator (unit)', () => {
     assert.equal(o.persistent, true);
     assert.deepEqual(o.headers, { 'adapter-id': 'wh1', 'x-replayed-at': '2026-12-02T00:00:00.000Z', 'x-replayed-from': 'logistics.updates.dead' });
     assert.ok(!('x-death' in (replayOptions(byBroker, 'logistics.device-work.dead', new Date()).headers ?? {})));
+  });
+
+  it("puts a kept message back as it was, without the broker's delivery count (which a copy would carry)", () => {
+    const got = describeDeadLetter(body, props({ ...rejected.properties, headers: { ...rejected.properties.headers, 'x-delivery-count': 3 } }), 'logistics.updates.dead');
+    const kept = keepOptions(got);
+    assert.equal(kept.headers?.['x-reject-reason'], 'unknown product barcode 400638');
+    assert.equal(kept.messageId, 'scan-7');
+    assert.ok(!('x-delivery-count' in (kept.headers ?? {})));
+    assert.ok(!('x-delivery-count' in (replayOptions(got, 'q.dead', new Date()).headers ?? {})));
   });
 
   it('selects by id, by stage, or all', () => {
