@@ -59,6 +59,29 @@ export class Broker {
       });
   }
 
+  /**
+   * For one-shot commands (the operator CLI): connects now or rejects (unreachable, refused credentials,
+   * no such vhost) within `timeoutMs`, with the URL's password redacted from the message. Once connected it
+   * recovers like `open` would, so a command in progress survives a blip.
+   */
+  static async connect(cfg: Config['amqp'], log: Logger, timeoutMs = 10_000): Promise<Broker> {
+    const addresses = new BrokerAddresses(parseBrokerAddresses(cfg.url));
+    try {
+      const model = await amqp.connect(addresses.target(), {
+        ...tlsOptions(cfg),
+        timeout: timeoutMs,
+        clientProperties: { connection_name: `logistics-bridge-cli-${process.pid}` },
+        recovery: { waitForConnect: true, initialMaxRetries: 0, initialDelay: 200, maxDelay: 5_000, maxRetries: 5 },
+      });
+      const broker = new Broker(model, log);
+      broker.connected = true;
+      broker.watch(addresses);
+      return broker;
+    } catch (err) {
+      throw new Error(`cannot connect to RabbitMQ at ${addresses.all.map(describeAddress).join(',')}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   isConnected(): boolean {
     return this.connected;
   }

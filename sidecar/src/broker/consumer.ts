@@ -30,6 +30,9 @@ export const DEAD_LETTER_HEADERS = {
   reason: 'x-reject-reason',
   queue: 'x-original-queue',
   at: 'x-dead-lettered-at',
+  /** Set by the handler's own headers when it has them (the applier: `rejected`, `schema`, `retries`, `odoo-error`). */
+  stage: 'x-reject-stage',
+  path: 'x-reject-path',
 } as const;
 
 export type { MessageProperties };

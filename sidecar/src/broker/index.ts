@@ -6,6 +6,7 @@ export { Broker } from './connection';
 export {
   declareTopology,
   declareQueue,
+  verifyTopology,
   consumedQueue,
   parkingQueue,
   updatesQueue,
@@ -17,6 +18,7 @@ export {
   UNROUTABLE_QUEUE,
   UPDATES_QUEUE,
   UPDATES_DEAD_QUEUE,
+  DEAD_QUEUES,
   DEVICE_WORK_QUEUE,
   WORK_ROUTING_KEY,
   PARTNER_UPDATES_EXCHANGE,
@@ -41,3 +43,5 @@ export {
 export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
 export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';
+export { describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
+export { DeadLetterQueue, type ReplayOptions, type ReplayResult } from './dead-letters';

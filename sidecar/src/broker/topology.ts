@@ -110,6 +110,12 @@ export async function declarePartnerExchange(channel: Pick<Channel, 'assertExcha
   await channel.assertExchange(name, 'topic', { durable: true, autoDelete: false });
 }
 
+/**
+ * The parking queues of the queues the bridge consumes (`<queue>.dead`), the ones `logistics-bridge dead`
+ * lists, shows and replays: first the device and partner updates', then the device work's.
+ */
+export const DEAD_QUEUES: readonly string[] = [updatesQueue(), workQueue()].map((q) => (q.deadLetter as QueueSpec).name);
+
 /** Idempotent declaration of the exchanges (on any channel: exchanges are never declared with other arguments). */
 export async function declareTopology(channel: Pick<Channel, 'assertExchange' | 'assertQueue' | 'bindQueue'>, names: TopologyNames = TOPOLOGY): Promise<void> {
   await channel.assertExchange(names.unroutableExchange, 'fanout', { durable: true, autoDelete: false });
@@ -164,4 +170,41 @@ export async function declareQueue(source: ChannelSource, spec: QueueSpec, log: 
 
 function isPreconditionFailed(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 406;
+}
+
+/**
+ * Whether every exchange and queue the sidecar declares exists with the arguments it declares them
+ * with, without creating anything: a passive check first (missing: not declared yet), then the same
+ * declaration again (a no-op when equal; PRECONDITION_FAILED names the difference). One problem per
+ * line; empty when all is as declared. Each check runs on a channel of its own (a refusal closes it).
+ */
+export async function verifyTopology(source: ChannelSource, names: TopologyNames = TOPOLOGY, queues: readonly QueueSpec[] = [updatesQueue(), workQueue()]): Promise<string[]> {
+  const problems: string[] = [];
+  const onChannel = async (what: string, passive: (ch: Channel) => Promise<unknown>, declare: (ch: Channel) => Promise<unknown>) => {
+    let ch = await source.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      try {
+        await passive(ch);
+      } catch {
+        problems.push(`${what} does not exist`);
+        return;
+      }
+      try {
+        await declare(ch);
+      } catch (err) {
+        ch = await source.createChannel().catch(() => ch);
+        const m = err instanceof Error ? err.message : String(err);
+        problems.push(`${what} exists with other arguments than this sidecar declares (${m.slice(0, 200)}); see docs/broker.md, "Upgrading queues"`);
+      }
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  };
+  await onChannel(`exchange ${names.unroutableExchange}`, (ch) => ch.checkExchange(names.unroutableExchange), (ch) => ch.assertExchange(names.unroutableExchange, 'fanout', { durable: true, autoDelete: false }));
+  await onChannel(`exchange ${names.events}`, (ch) => ch.checkExchange(names.events), (ch) => ch.assertExchange(names.events, 'topic', { durable: true, autoDelete: false, alternateExchange: names.unroutableExchange }));
+  await onChannel(`queue ${names.unroutableQueue}`, (ch) => ch.checkQueue(names.unroutableQueue), (ch) => ch.assertQueue(names.unroutableQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } }));
+  const all = queues.flatMap((q) => (q.deadLetter ? [q.deadLetter, q] : [q]));
+  for (const q of all) await onChannel(`queue ${q.name}`, (ch) => ch.checkQueue(q.name), (ch) => ch.assertQueue(q.name, { durable: true, arguments: q.arguments }));
+  return problems;
 }

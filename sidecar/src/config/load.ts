@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { parsePartners } from './partners';
-import { envSchema, SECRET_VARIABLES, toConfig, type Config } from './schema';
+import { envSchema, odooEnvSchema, SECRET_VARIABLES, toConfig, toOdooConfig, type Config, type Env, type OdooOnlyConfig } from './schema';
 
 /** Raised when the environment cannot become a Config; its message is one line naming the variable. */
 export class ConfigError extends Error {
@@ -16,9 +17,10 @@ export type ReadFile = (path: string) => string;
 export function resolveSecretFiles(
   env: Readonly<Record<string, string | undefined>>,
   readFile: ReadFile = (p) => readFileSync(p, 'utf8'),
+  names: readonly string[] = SECRET_VARIABLES,
 ): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...env };
-  for (const name of SECRET_VARIABLES) {
+  for (const name of names) {
     const file = env[`${name}_FILE`];
     if (!file) continue;
     if (env[name]) throw new ConfigError(`${name}: set either ${name} or ${name}_FILE, not both`);
@@ -35,8 +37,22 @@ export function resolveSecretFiles(
 
 /** Parses the environment once; throws ConfigError with one readable line per problem, never a secret value. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>, readFile?: ReadFile): Config {
-  const resolved = resolveSecretFiles(env, readFile);
-  const parsed = envSchema.safeParse(resolved);
+  const parsed = parseEnv(envSchema, env, readFile);
+  return withKeyFile(withPartners(toConfig(parsed), parsed, readFile), env);
+}
+
+/**
+ * The Odoo part only (ODOO_*, LOG_LEVEL), for commands that read nothing else (`status`): AMQP_URL and the
+ * gateway's variables are neither required nor read.
+ */
+export function loadOdooConfig(env: Readonly<Record<string, string | undefined>>, readFile?: ReadFile): OdooOnlyConfig {
+  return withKeyFile(toOdooConfig(parseEnv(odooEnvSchema, env, readFile)), env);
+}
+
+/** Every problem of `schema` over the environment, one `NAME: ...` each, joined by `; ` in the ConfigError. */
+function parseEnv<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>, readFile?: ReadFile): z.infer<S> {
+  const resolved = resolveSecretFiles(env, readFile, SECRET_VARIABLES.filter((n) => n in schema.shape));
+  const parsed = schema.safeParse(resolved);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment');
@@ -45,8 +61,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, re
     });
     throw new ConfigError(lines.join('; '));
   }
-  const config = toConfig(parsed.data);
-  const file = parsed.data.PARTNERS_FILE;
+  return parsed.data;
+}
+
+/** The partner doors' configuration, read from PARTNERS_FILE and the secret files it names (off without it). */
+function withPartners(config: Config, env: Env, readFile?: ReadFile): Config {
+  const file = env.PARTNERS_FILE;
   if (file) {
     const read = readFile ?? ((p: string) => readFileSync(p, 'utf8'));
     let text: string;
@@ -56,11 +76,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, re
       throw new ConfigError(`PARTNERS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     try {
-      config.partners = { file, listen: parsed.data.PARTNER_LISTEN, maxBodyBytes: parsed.data.PARTNER_MAX_BODY_BYTES, list: parsePartners(text, (p) => readSecretFile(p, read)) };
+      config.partners = { file, listen: env.PARTNER_LISTEN, maxBodyBytes: env.PARTNER_MAX_BODY_BYTES, list: parsePartners(text, (p) => readSecretFile(p, read)) };
     } catch (err) {
       throw new ConfigError(`PARTNERS_FILE: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  return config;
+}
+
+function withKeyFile<C extends OdooOnlyConfig>(config: C, env: Readonly<Record<string, string | undefined>>): C {
   const keyFile = env.ODOO_API_KEY_FILE;
   return keyFile ? { ...config, odoo: { ...config.odoo, secretFile: keyFile } } : config;
 }
@@ -80,8 +104,13 @@ function describe(name: string): string {
  * to `stderr`. Exit code 2 is theirs to return.
  */
 export function loadConfigOrReport(env: Readonly<Record<string, string | undefined>>, stderr: NodeJS.WritableStream): Config | undefined {
+  return reportConfigError(() => loadConfig(env), stderr);
+}
+
+/** `loadConfigOrReport` for any loader (`loadOdooConfig`). */
+export function reportConfigError<C>(load: () => C, stderr: NodeJS.WritableStream): C | undefined {
   try {
-    return loadConfig(env);
+    return load();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     stderr.write(`logistics-bridge: configuration error: ${err.message}\n`);

@@ -27,8 +27,7 @@ const amqpUrl = z
   .string()
   .refine((v) => v.split(',').every((u) => /^amqps?:\/\/[^\s,]+$/.test(u)), 'expected amqp://user:pass@host:5672/vhost or amqps://..., or several such URLs separated by commas (the nodes of a cluster)');
 
-export const envSchema = z
-  .object({
+const fields = {
     ODOO_URL: z.url({ protocol: /^https?$/ }).describe('Base URL of Odoo, e.g. http://odoo:8069'),
     ODOO_DB: z.string().min(1).describe('Odoo database name'),
     ODOO_LOGIN: z.string().min(1).describe('Login of the integration service user'),
@@ -91,11 +90,25 @@ export const envSchema = z
       .describe('JSON file of the partners (warehouse systems, carrier platforms, suppliers): {"<id>": {"scheme", "secret_file", "rate_per_second"?, "routes"?, "platform"?, "amqp_user"?, "types"?}}; the partner doors are off without it'),
     PARTNER_LISTEN: hostPort.default('0.0.0.0:8080').describe('Address of the partner HTTP door (POST /v1/partners/{partner}/updates, POST /v1/carriers/{platform}/webhook), when PARTNERS_FILE is set'),
     PARTNER_MAX_BODY_BYTES: positiveInt(1024 * 1024).describe('Largest request body of the partner HTTP door; larger ones are answered 413'),
-  })
+};
+
+/** The variables of the Odoo connection (and the log level): all that a command reading Odoo only needs. */
+const ODOO_FIELDS = ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'ODOO_TIMEOUT_MS', 'ODOO_PROTOCOL', 'ODOO_KEY_WARN_DAYS', 'LOG_LEVEL'] as const;
+
+function checkOdooSecret(env: { ODOO_API_KEY?: string; ODOO_PASSWORD?: string }, ctx: z.RefinementCtx): void {
+  if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
+    ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'API key of the service user, or set ODOO_PASSWORD' });
+  }
+}
+
+/** Just the Odoo part (`status`, `doctor` when the rest is broken): AMQP_URL and the others are not asked for. */
+export const odooEnvSchema = z.object(Object.fromEntries(ODOO_FIELDS.map((k) => [k, fields[k]])) as Pick<typeof fields, (typeof ODOO_FIELDS)[number]>).superRefine(checkOdooSecret);
+export type OdooEnv = z.infer<typeof odooEnvSchema>;
+
+export const envSchema = z
+  .object(fields)
   .superRefine((env, ctx) => {
-    if (!env.ODOO_API_KEY && !env.ODOO_PASSWORD) {
-      ctx.addIssue({ code: 'custom', path: ['ODOO_API_KEY'], message: 'API key of the service user, or set ODOO_PASSWORD' });
-    }
+    checkOdooSecret(env, ctx);
     if (Boolean(env.GRPC_TLS_CERT_FILE) !== Boolean(env.GRPC_TLS_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_KEY_FILE'], message: 'GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together' });
     }
@@ -139,7 +152,10 @@ export interface Config {
   partners?: { file: string; listen: string; maxBodyBytes: number; list: Partner[] };
 }
 
-export function toConfig(env: Env): Config {
+/** What a command that reads Odoo only gets. */
+export type OdooOnlyConfig = Pick<Config, 'odoo' | 'log'>;
+
+export function toOdooConfig(env: OdooEnv): OdooOnlyConfig {
   return {
     odoo: {
       url: env.ODOO_URL.replace(/\/+$/, ''),
@@ -151,6 +167,13 @@ export function toConfig(env: Env): Config {
       keyWarnDays: env.ODOO_KEY_WARN_DAYS,
       timeoutMs: env.ODOO_TIMEOUT_MS,
     },
+    log: { level: env.LOG_LEVEL },
+  };
+}
+
+export function toConfig(env: Env): Config {
+  return {
+    ...toOdooConfig(env),
     amqp: { url: withAmqpCredentials(env.AMQP_URL, env.AMQP_USER, env.AMQP_PASSWORD), caFile: env.AMQP_CA_FILE, certFile: env.AMQP_CERT_FILE, keyFile: env.AMQP_KEY_FILE },
     grpc: {
       listen: env.GRPC_LISTEN,
@@ -160,7 +183,6 @@ export function toConfig(env: Env): Config {
     },
     gateway: { tokens: env.GATEWAY_TOKENS, maxInFlight: env.GATEWAY_MAX_IN_FLIGHT, maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES, maxBufferedBytes: env.GATEWAY_MAX_BUFFERED_BYTES, maxBufferedMessages: env.GATEWAY_MAX_BUFFERED_MESSAGES },
     http: { listen: env.HTTP_LISTEN },
-    log: { level: env.LOG_LEVEL },
     relay: {
       workerId: env.RELAY_WORKER_ID,
       batchSize: env.RELAY_BATCH_SIZE,

@@ -6,9 +6,12 @@ import { CheckFailure, type ReadinessCheck } from './server';
 /** The addon's readiness answer (`logistics.bridge.event.bridge_ping`). */
 const pingSchema = z.object({ addon_version: z.string(), database: z.string(), login: z.string() });
 
-export interface BridgeCheckDeps {
+export interface OdooCheckDeps {
   odoo: Pick<OdooClient, 'version' | 'executeKw' | 'keyStatus'>;
   target: OdooTargetInfo & { keyWarnDays: number };
+}
+
+export interface BridgeCheckDeps extends OdooCheckDeps {
   broker: { isConnected(): boolean };
   /** The relay's publisher: ready once its channel is open and the topology declared. */
   publisher: { ready(signal?: AbortSignal): Promise<void> };
@@ -23,45 +26,8 @@ export interface BridgeCheckDeps {
  * Each failure names its cause and fix (diagnose.ts).
  */
 export function bridgeChecks(d: BridgeCheckDeps): ReadinessCheck[] {
-  const odooCall = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      const { error, fix } = diagnoseOdooError(err, d.target);
-      throw new CheckFailure(error, fix);
-    }
-  };
   return [
-    { name: 'odoo', check: async (signal) => `Odoo ${(await odooCall(() => d.odoo.version(signal))).server_version} at ${d.target.url}` },
-    {
-      name: 'odoo_login',
-      after: 'odoo',
-      // An authenticated call rather than a fresh login each time: Odoo caches a checked key, while a
-      // login hashes the secret again (a password costs Odoo ~0.5 s of CPU). Not aborted at the
-      // deadline: a slow first login still completes, and the next probe uses it.
-      check: async () => {
-        await odooCall(() => d.odoo.executeKw('res.users', 'context_get', [], {}, { idempotent: true }));
-        return `${d.target.login} on database ${d.target.db}`;
-      },
-    },
-    {
-      name: 'logistics_bridge',
-      after: 'odoo_login',
-      check: async (signal) => {
-        const ping = await odooCall(async () => pingSchema.parse(await d.odoo.executeKw('logistics.bridge.event', 'bridge_ping', [], {}, { idempotent: true, signal })));
-        return `logistics_bridge ${ping.addon_version}`;
-      },
-    },
-    {
-      name: 'api_key',
-      after: 'logistics_bridge',
-      // Ready until the key expires; ODOO_KEY_WARN_DAYS ahead of that, the report carries a warning.
-      check: async (signal) => {
-        const key = await odooCall(() => d.odoo.keyStatus(signal));
-        const warning = keyExpiryWarning(key, new Date(), d.target.keyWarnDays);
-        return { detail: key.expires_at ? `expires ${key.expires_at.toISOString()}` : 'no expiry', ...(warning ? { warning } : {}) };
-      },
-    },
+    ...odooChecks(d),
     {
       name: 'rabbitmq',
       check: async (signal) => {
@@ -81,6 +47,60 @@ export function bridgeChecks(d: BridgeCheckDeps): ReadinessCheck[] {
         const problem = d.relay.problem();
         if (problem) throw new CheckFailure(problem, 'give every relay process its own RELAY_WORKER_ID (or leave it unset: host-pid)');
         return 'registered';
+      },
+    },
+  ];
+}
+
+/** An Odoo call whose failure becomes the CheckFailure diagnose.ts names (cause and fix). */
+export function odooCall(target: OdooTargetInfo): <T>(call: () => Promise<T>) => Promise<T> {
+  return async (call) => {
+    try {
+      return await call();
+    } catch (err) {
+      const { error, fix } = diagnoseOdooError(err, target);
+      throw new CheckFailure(error, fix);
+    }
+  };
+}
+
+/** The addon's readiness answer, parsed (the version check of `doctor` reads it again). */
+export async function bridgePing(d: OdooCheckDeps, signal?: AbortSignal): Promise<z.infer<typeof pingSchema>> {
+  return odooCall(d.target)(async () => pingSchema.parse(await d.odoo.executeKw('logistics.bridge.event', 'bridge_ping', [], {}, { idempotent: true, signal })));
+}
+
+/** Odoo's part of readiness, shared by /readyz and `doctor`: the server, the login, the addon, the API key. */
+export function odooChecks(d: OdooCheckDeps): ReadinessCheck[] {
+  const call = odooCall(d.target);
+  return [
+    { name: 'odoo', check: async (signal) => `Odoo ${(await call(() => d.odoo.version(signal))).server_version} at ${d.target.url}` },
+    {
+      name: 'odoo_login',
+      after: 'odoo',
+      // An authenticated call rather than a fresh login each time: Odoo caches a checked key, while a
+      // login hashes the secret again (a password costs Odoo ~0.5 s of CPU). Not aborted at the
+      // deadline: a slow first login still completes, and the next probe uses it.
+      check: async () => {
+        await call(() => d.odoo.executeKw('res.users', 'context_get', [], {}, { idempotent: true }));
+        return `${d.target.login} on database ${d.target.db}`;
+      },
+    },
+    {
+      name: 'logistics_bridge',
+      after: 'odoo_login',
+      check: async (signal) => {
+        const ping = await bridgePing(d, signal);
+        return `logistics_bridge ${ping.addon_version}`;
+      },
+    },
+    {
+      name: 'api_key',
+      after: 'logistics_bridge',
+      // Ready until the key expires; ODOO_KEY_WARN_DAYS ahead of that, the report carries a warning.
+      check: async (signal) => {
+        const key = await call(() => d.odoo.keyStatus(signal));
+        const warning = keyExpiryWarning(key, new Date(), d.target.keyWarnDays);
+        return { detail: key.expires_at ? `expires ${key.expires_at.toISOString()}` : 'no expiry', ...(warning ? { warning } : {}) };
       },
     },
   ];

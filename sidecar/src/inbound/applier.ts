@@ -26,8 +26,6 @@ export const UPDATE_MODEL = 'logistics.bridge.update';
 /** Headers a dead-lettered message carries on top of its original properties (docs/applier.md). */
 export const DEAD_HEADERS = {
   ...DEAD_LETTER_HEADERS,
-  stage: 'x-reject-stage',
-  path: 'x-reject-path',
   attempts: 'x-apply-attempts',
 } as const;
 

@@ -25,6 +25,26 @@ describe('operator CLI arguments (unit)', () => {
   it('knows status, schemas and help', () => {
     assert.deepEqual(parseArgs(['status', '--json']), { kind: 'status', json: true });
     assert.deepEqual(parseArgs(['schemas']), { kind: 'schemas' });
-    assert.deepEqual(parseArgs([]), { kind: 'help' });
+    assert.deepEqual(parseArgs(['help']), { kind: 'help' });
+    assert.deepEqual(parseArgs(['doctor']), { kind: 'doctor', json: false });
+  });
+
+  it('refuses no command at all (the program then prints the usage and exits 2)', () => {
+    assert.throws(() => parseArgs([]), UsageError);
+    assert.throws(() => parseArgs(['doctor', '--fix']), /doctor: unknown argument --fix/);
+  });
+
+  it('reads dead list, show and replay, on the dead-letter queues the broker declares only', () => {
+    assert.deepEqual(parseArgs(['dead', 'list', '--stage', 'rejected', '--json']), { kind: 'dead-list', queue: 'logistics.updates.dead', ids: [], stage: 'rejected', limit: 1000, json: true });
+    assert.deepEqual(parseArgs(['dead', 'show', 'key-1', '--queue', 'logistics.device-work.dead']), { kind: 'dead-show', queue: 'logistics.device-work.dead', id: 'key-1' });
+    assert.deepEqual(parseArgs(['dead', 'replay', '--id', 'a', '--id', 'b']), { kind: 'dead-replay', queue: 'logistics.updates.dead', select: { ids: ['a', 'b'] }, dryRun: false });
+    assert.deepEqual(parseArgs(['dead', 'replay', '--stage', 'retries', '--dry-run']), { kind: 'dead-replay', queue: 'logistics.updates.dead', select: { stage: 'retries' }, dryRun: true });
+    assert.deepEqual(parseArgs(['dead', 'replay', '--all']).kind, 'dead-replay');
+    assert.throws(() => parseArgs(['dead', 'replay']), /choose what to replay/);
+    assert.throws(() => parseArgs(['dead', 'replay', '--all', '--stage', 'rejected']), /one of them/);
+    assert.throws(() => parseArgs(['dead', 'list', '--queue', 'logistics.updates']), /--queue takes one of logistics\.updates\.dead, logistics\.device-work\.dead/);
+    assert.throws(() => parseArgs(['dead', 'show']), /exactly one id/);
+    assert.throws(() => parseArgs(['dead', 'purge']), /expected list, show or replay/);
+    assert.throws(() => parseArgs(['dead', 'show', 'x', '--all']), /unknown argument --all/);
   });
 });

@@ -125,6 +125,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
   let tool: Tool;
   let plain: Rendered;
   let demo: Rendered;
+  let monitoring: Rendered;
   let opted: Rendered; // the user's choices: ports on every interface, Odoo 19
   const SIDECAR_IMAGE = 'logistics-bridge-sidecar:local';
 
@@ -137,6 +138,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     tool = found;
     plain = render(tool, REQUIRED);
     demo = render(tool, REQUIRED, ['demo']);
+    monitoring = render(tool, REQUIRED, ['monitoring']);
     opted = render(tool, { ...REQUIRED, BIND_ADDRESS: '0.0.0.0', ODOO_IMAGE: 'odoo:19' });
   });
 
@@ -163,7 +165,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
   });
 
   it('publishes every port on 127.0.0.1 unless BIND_ADDRESS opts out', () => {
-    const all = Object.entries(demo.services).flatMap(([name, s]) => hostIps(s).map((ip) => `${name} ${ip}`));
+    const all = Object.entries({ ...demo.services, ...monitoring.services }).flatMap(([name, s]) => hostIps(s).map((ip) => `${name} ${ip}`));
     assert.ok(all.length >= 5, all.join(', '));
     for (const p of all) assert.match(p, / 127\.0\.0\.1$/);
     assert.deepEqual(hostIps(opted.services.sidecar as Service), ['0.0.0.0', '0.0.0.0', '0.0.0.0']);
@@ -307,5 +309,58 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     } finally {
       rmSync(tokensDir, { recursive: true, force: true });
     }
+  });
+
+  it('runs Prometheus and Grafana with profile monitoring: flags Prometheus knows, every file it and Grafana read mounted from deploy/', function () {
+    if (tool.v2) assert.ok(!('prometheus' in plain.services) && !('grafana' in plain.services), 'monitoring runs only with --profile monitoring');
+    const prom = monitoring.services.prometheus as Service;
+    const grafana = monitoring.services.grafana as Service;
+    assert.ok(prom && grafana, 'profile monitoring has no prometheus and grafana services');
+    assert.deepEqual(prom.profiles, ['monitoring']);
+    assert.deepEqual(grafana.profiles, ['monitoring']);
+    /** The host file behind a path inside the container, through the service's bind mounts. */
+    const hostPath = (s: Service, inside: string): string | undefined => {
+      for (const m of mounts(s)) {
+        if (m.type !== 'bind') continue;
+        if (inside === m.target) return m.source;
+        if (inside.startsWith(`${m.target}/`)) return join(m.source, inside.slice(m.target.length + 1));
+      }
+      return undefined;
+    };
+    // prom/prometheus's entrypoint is /bin/prometheus: the command is its flags.
+    const flags = argv(prom.command);
+    const known = spawnSync('prometheus', ['--help'], { encoding: 'utf8' });
+    if (known.error) process.stderr.write('\n*** compose check of Prometheus flags SKIPPED: no prometheus binary (apt-get install prometheus) ***\n');
+    for (const f of flags) {
+      assert.match(f, /^--[a-z.-]+=/, `prometheus: ${f} is not a --flag=value`);
+      if (!known.error) assert.ok(`${known.stdout}${known.stderr}`.includes(`${f.split('=')[0]}=`), `Prometheus ${'2.x'} has no flag ${f.split('=')[0]}`);
+    }
+    const configInside = flags.find((f) => f.startsWith('--config.file='))?.split('=')[1] as string;
+    const config = hostPath(prom, configInside);
+    assert.ok(config && existsSync(config), `prometheus reads ${configInside}, which no bind mount of deploy/ provides`);
+    const configText = readFileSync(config, 'utf8');
+    const rules = [...configText.matchAll(/^ {2}- (\/\S+\.yml)$/gm)].map((m) => m[1] as string);
+    assert.ok(rules.length > 0, 'prometheus.yml loads no rule file');
+    for (const r of rules) assert.ok(existsSync(hostPath(prom, r) ?? '/nonexistent'), `rule file ${r} is not mounted`);
+    // It scrapes the sidecar where the sidecar serves /metrics (HTTP_LISTEN's port, on the compose network).
+    const port = String(plain.services.sidecar?.environment?.HTTP_LISTEN).split(':').at(-1);
+    assert.match(configText, new RegExp(`targets: \\["sidecar:${port}"\\]`));
+    const dataDir = flags.find((f) => f.startsWith('--storage.tsdb.path='))?.split('=')[1];
+    assert.ok(mounts(prom).some((m) => m.type === 'volume' && m.target === dataDir), 'Prometheus keeps its data in a volume');
+
+    // Grafana: the image's own command; provisioning read from /etc/grafana/provisioning.
+    assert.equal(grafana.command, undefined);
+    const provisioning = hostPath(grafana, '/etc/grafana/provisioning') as string;
+    assert.ok(provisioning && existsSync(join(provisioning, 'datasources')) && existsSync(join(provisioning, 'dashboards')));
+    const datasource = readFileSync(join(provisioning, 'datasources/prometheus.yml'), 'utf8');
+    const listen = flags.find((f) => f.startsWith('--web.listen-address='))?.split(':').at(-1);
+    assert.match(datasource, new RegExp(`url: http://prometheus:${listen}$`, 'm'), 'Grafana looks for Prometheus elsewhere');
+    const provider = readFileSync(join(provisioning, 'dashboards/logistics-bridge.yml'), 'utf8');
+    const dashDir = /path: (\S+)/.exec(provider)?.[1] as string;
+    const home = grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH as string;
+    for (const inside of [dashDir, home]) assert.ok(existsSync(hostPath(grafana, inside) ?? '/nonexistent'), `Grafana reads ${inside}, which is not mounted`);
+    const dashboard = JSON.parse(readFileSync(hostPath(grafana, home) as string, 'utf8')) as { panels: { datasource?: { uid: string } }[] };
+    const uid = /uid: (\S+)/.exec(datasource)?.[1];
+    for (const p of dashboard.panels) if (p.datasource) assert.equal(p.datasource.uid, uid, 'a panel names another data source');
   });
 });

@@ -1,0 +1,102 @@
+import { odooChecks, bridgePing, odooCall, type OdooCheckDeps } from './checks';
+import { CheckFailure, type CheckResult, type ReadinessCheck } from './server';
+import { checkTlsFiles, type TlsFiles } from './tls';
+
+/**
+ * The oldest addon version (the part after the Odoo series: `18.0.1.1.0` is 1.1.0) whose API this sidecar
+ * calls; test/unit/health/doctor.unit.spec.ts keeps it at most the manifest's.
+ */
+export const MIN_ADDON_VERSION = '1.1.0';
+export const SERVICE_GROUP = 'logistics_bridge.logistics_bridge_group_service';
+/** Groups the service user must not have (DESIGN.md invariant 6: only what the bridge needs). */
+export const ADMIN_GROUPS = ['base.group_system', 'base.group_erp_manager'] as const;
+
+export interface DoctorDeps extends OdooCheckDeps {
+  /** Connects to RabbitMQ and lists what differs from the declared topology (empty: all as declared); undefined when the configuration has no usable AMQP_URL. */
+  topology?: () => Promise<string[]>;
+  /** The gateway's TLS files, when GRPC_TLS_* are set. */
+  tls?: TlsFiles;
+  now?: () => Date;
+}
+
+/** `18.0.1.1.0` → [1, 1, 0]; a version without a series prefix as it is. */
+export function addonVersionParts(version: string): number[] {
+  const parts = version.split('.').map(Number);
+  return parts.length >= 5 ? parts.slice(2) : parts;
+}
+
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * `logistics-bridge doctor`: readiness's Odoo checks (same causes and fixes, diagnose.ts), then what
+ * only an operator asks for once: the addon's version against this sidecar's, the service user's rights,
+ * the broker topology as declared, the gateway's TLS files.
+ */
+export function doctorChecks(d: DoctorDeps): ReadinessCheck[] {
+  const call = odooCall(d.target);
+  const now = d.now ?? (() => new Date());
+  return [
+    ...odooChecks(d),
+    {
+      name: 'addon_version',
+      after: 'logistics_bridge',
+      check: async (signal) => {
+        const { addon_version } = await bridgePing(d, signal);
+        if (compareVersions(addonVersionParts(addon_version), addonVersionParts(MIN_ADDON_VERSION)) < 0) {
+          throw new CheckFailure(`the addon in database "${d.target.db}" is ${addon_version}, this sidecar needs ${MIN_ADDON_VERSION} or newer`, `upgrade the addon: odoo-bin -d ${d.target.db} -u logistics_bridge (docker compose: down, then up)`);
+        }
+        return `${addon_version} (this sidecar needs ${MIN_ADDON_VERSION} or newer)`;
+      },
+    },
+    {
+      name: 'rights',
+      after: 'logistics_bridge',
+      check: async () => {
+        const users = await call(() => d.odoo.executeKw('res.users', 'search_read', [[['login', '=', d.target.login]], ['id']], {}, { idempotent: true }));
+        const id = Array.isArray(users) ? (users[0] as { id?: unknown } | undefined)?.id : undefined;
+        if (typeof id !== 'number') throw new CheckFailure(`the service user "${d.target.login}" cannot read its own user record`, 'give it the group Logistics Bridge / Integration service (deploy/create_service_user.py)');
+        const has = (group: string) => call(async () => (await d.odoo.executeKw('res.users', 'has_group', [[id]], { group_ext_id: group }, { idempotent: true })) === true);
+        if (!(await has(SERVICE_GROUP))) throw new CheckFailure(`the service user "${d.target.login}" lacks the group Logistics Bridge / Integration service`, `in Odoo, Settings › Users › ${d.target.login}: add the group (deploy/create_service_user.py does it)`);
+        const admin: string[] = [];
+        for (const g of ADMIN_GROUPS) if (await has(g)) admin.push(g);
+        if (admin.length) throw new CheckFailure(`the service user "${d.target.login}" has administrator rights (${admin.join(', ')}): more than the bridge needs`, `in Odoo, Settings › Users › ${d.target.login}: set Administration to none; the Integration service group is all it needs`);
+        return `${d.target.login}: Integration service group, no administrator rights`;
+      },
+    },
+    {
+      name: 'rabbitmq_topology',
+      check: async () => {
+        if (!d.topology) throw new CheckFailure('not checked: the RabbitMQ configuration (AMQP_*) is not usable', 'fix the configuration lines above');
+        const problems = await d.topology();
+        if (problems.length) {
+          const other = problems.some((p) => p.includes('other arguments'));
+          throw new CheckFailure(problems.join('; '), other ? 'apply the policies of docs/broker.md ("Upgrading queues"), or delete the empty queue and let the sidecar declare it' : 'start the sidecar once against this vhost (it declares its exchanges and queues), or check the vhost in AMQP_URL');
+        }
+        return 'exchanges and queues exist as declared';
+      },
+    },
+    {
+      name: 'gateway_tls',
+      check: async () => (d.tls ? checkTlsFiles(d.tls, now(), d.target.keyWarnDays) : 'not configured: the gateway serves plaintext gRPC (set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE for TLS)'),
+    },
+  ];
+}
+
+/** One line per check: `ok   name  detail`, `WARN name  detail: warning`, `FAIL name  error` and `     fix: ...`. */
+export function formatDoctor(results: ReadonlyArray<readonly [string, CheckResult]>): string {
+  const width = Math.max(...results.map(([n]) => n.length));
+  const lines: string[] = [];
+  for (const [name, r] of results) {
+    const label = name.padEnd(width);
+    if (!r.ok) lines.push(`FAIL ${label}  ${r.error ?? 'failed'}${r.fix ? `\n     ${' '.repeat(width)}  fix: ${r.fix}` : ''}`);
+    else if (r.warning) lines.push(`WARN ${label}  ${r.detail ? `${r.detail}: ` : ''}${r.warning}`);
+    else lines.push(`ok   ${label}  ${r.detail ?? ''}`.trimEnd());
+  }
+  return lines.join('\n');
+}
