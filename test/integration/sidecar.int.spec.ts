@@ -45,9 +45,11 @@ describe('integration: the sidecar process', function () {
     const body = ready.body as { checks: Record<string, { ok: boolean; error?: string }> };
     assert.equal(body.checks.odoo?.ok, false);
     assert.match(body.checks.odoo?.error ?? '', /ECONNREFUSED/);
-    // RabbitMQ is real and up: once connected, it is not the reason.
-    const later = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, () => false, 1_500);
+    // RabbitMQ is real and up: once connected (it may take a moment on a loaded machine), it is not the
+    // reason, while Odoo still is.
+    const later = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (_, b) => (b as typeof body).checks.rabbitmq?.ok === true, 20_000);
     assert.equal((later.body as typeof body).checks.rabbitmq?.ok, true);
+    assert.equal(later.status, 503);
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     assert.match(metrics, /logistics_bridge_broker_connected 1/);
     proc.child.kill('SIGTERM');
