@@ -26,10 +26,16 @@ async function main(): Promise<number> {
     checks: bridgeChecks({ odoo, target: config.odoo, broker, publisher: outbox.publisher, relay: outbox.membership }),
   });
   const address = await health.start();
-  const protocol = await odoo.protocol().catch(() => 'unknown (Odoo not answering yet)');
-  log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db, protocol });
-  const keyWarning = await odoo.keyStatus().then((s) => keyExpiryWarning(s, new Date(), config.odoo.keyWarnDays)).catch(() => undefined);
-  if (keyWarning) log.warn(keyWarning);
+  log.info('sidecar started', { http: `${address.address}:${address.port}`, odoo: config.odoo.url, db: config.odoo.db });
+  // Told once Odoo answers, without holding up the services (or a SIGTERM) while it does not.
+  void odoo
+    .protocol()
+    .then(async (protocol) => {
+      log.info('Odoo answers', { protocol });
+      const keyWarning = keyExpiryWarning(await odoo.keyStatus(), new Date(), config.odoo.keyWarnDays);
+      if (keyWarning) log.warn(keyWarning);
+    })
+    .catch(() => undefined);
 
   const gateway = new DeviceGateway({
     listen: config.grpc.listen,
