@@ -142,7 +142,6 @@ export class WorkAdapter {
   readonly acked: Array<{ kind: string; workId: string; via: number }> = [];
   ack = true;
   ackDelayMs = 0;
-  private seen = 0;
 
   constructor(
     readonly family: Family,
@@ -153,15 +152,15 @@ export class WorkAdapter {
   connect(port: number): TestStream {
     const s = new TestStream(clientFor(this.family, port), tokenOf(ADAPTER[this.family]));
     this.stream = s;
-    this.seen = 0;
+    const cursor = { seen: 0 }; // per stream: a closed stream's late messages must not move the new one's
     s.send({ hello: { adapter_id: ADAPTER[this.family], family: FAMILY_ENUM[this.family], stream_id: this.streamId, capabilities: [CAPABILITY[this.family]], warehouse: this.warehouse } });
-    s.call.on('data', () => this.poll(s, port));
+    s.call.on('data', () => this.poll(s, port, cursor));
     return s;
   }
 
-  private poll(s: TestStream, port: number): void {
-    for (; this.seen < s.received.length; this.seen++) {
-      const w = workOf(s.received[this.seen] as GatewayMsg);
+  private poll(s: TestStream, port: number, cursor: { seen: number }): void {
+    for (; cursor.seen < s.received.length; cursor.seen++) {
+      const w = workOf(s.received[cursor.seen] as GatewayMsg);
       if (!w) continue;
       const entry = { ...w, via: port };
       this.received.push(entry);
