@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AMQP_URL } from '../test/support/env';
-import { deleteWorkTopology, queueDepth, readyEvent, routerReady, WorkAdapter, workTopology } from '../test/support/work';
+import { deleteWorkTopology, poolReady, queueDepth, readyEvent, routerReady, WorkAdapter, workTopology } from '../test/support/work';
 import { numericFlags } from './args';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,8 +56,7 @@ export async function main(argv: string[]): Promise<void> {
     await routerReady(topology);
     const adapters = [new WorkAdapter('robot_fleet', 'fleet-1'), new WorkAdapter('barcode', 'scan-1'), new WorkAdapter('sorter', 'sorter-1')];
     for (const a of adapters) a.connect(port);
-    for (const a of adapters) await a.until(() => a.stream?.helloAck() !== undefined);
-    await sleep(500);
+    for (const a of adapters) await poolReady(topology, a.family, 'WH');
     console.log(`sidecar (Flow 3 half) pid ${child.pid} on ${AMQP_URL.replace(/\/\/[^@]*@/, '//***@')}; events published straight to the broker (no Odoo, no relay)`);
 
     // 1. latency at `rate` releases/s

@@ -74,25 +74,39 @@ export async function publishEvents(topology: TopologyNames, events: ReadonlyArr
   await conn.close();
 }
 
-/** Waits until the router consumes its queue (so events published now are routed, not unroutable). */
-export async function routerReady(topology: TopologyNames): Promise<void> {
+/** Waits until `queue` has at least `consumers` consumers. */
+export async function consumed(queue: string, consumers = 1): Promise<void> {
   const conn = await amqp.connect(AMQP_URL);
   try {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 300; i++) {
       const probe = await conn.createChannel();
       probe.on('error', () => undefined);
-      const ok = await probe.checkQueue(`${topology.events}.device-work`).then(
-        (q) => q.consumerCount > 0,
+      const ok = await probe.checkQueue(queue).then(
+        (q) => q.consumerCount >= consumers,
         () => false,
       );
       await probe.close().catch(() => undefined);
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('the work router never consumed its queue');
+    throw new Error(`nobody consumes ${queue}`);
   } finally {
     await conn.close();
   }
+}
+
+/** Waits until the router consumes its queue (so events published now are routed, not unroutable). */
+export function routerReady(topology: TopologyNames): Promise<void> {
+  return consumed(`${topology.events}.device-work`);
+}
+
+/**
+ * Waits until a dispatcher consumes the pool of `family` and `warehouse` (`consumers` of them): the
+ * first adapter of a warehouse ever creates its pool's binding, and work published before goes to the
+ * family's general pool (docs/broker.md, "Work pools").
+ */
+export function poolReady(topology: TopologyNames, family: Family, warehouse: string, consumers = 1): Promise<void> {
+  return consumed(poolNames(topology, family, warehouse).queue, consumers);
 }
 
 /** Messages waiting (ready, not unacked) in a queue. */
