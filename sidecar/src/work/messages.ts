@@ -19,7 +19,7 @@ const pickingReady = z.looseObject({
     direction: z.enum(['inbound', 'outbound', 'internal']),
     warehouse: z.unknown(),
     carrier_tracking_ref: z.string().nullish(),
-    sort_destination: z.looseObject({ chute: z.string(), lane: z.string().nullish(), rule: z.string().nullish() }).nullish(),
+    sort_destination: z.looseObject({ chute: z.string(), lane: z.string().nullish(), rule: z.union([z.string(), z.number()]).nullish() }).nullish(),
   }),
   lines: z.array(z.looseObject({ product: ref, quantity: z.number(), lot: z.string().nullish(), location: ref.nullish() })),
 });
@@ -57,7 +57,7 @@ export function buildWork(event: PickingReady, workId: string, correlationId: st
   const barcode = { expected_scans: { header: namedHeader, operation, lines } };
   if (s.direction !== 'outbound') return { barcode, sorter: undefined, robot_fleet: undefined };
   const dest = s.sort_destination;
-  const sorter = { sort_plan: { header: namedHeader, entries: [{ sscc: '', chute: dest?.chute ?? '', lane: dest?.lane ?? '', carrier: '', route: dest?.rule ?? '' }] } };
+  const sorter = { sort_plan: { header: namedHeader, entries: [{ sscc: '', chute: dest?.chute ?? '', lane: dest?.lane ?? '', carrier: '', route: dest?.rule == null ? '' : String(dest.rule) }] } };
   const robot = {
     order: {
       header: namedHeader,

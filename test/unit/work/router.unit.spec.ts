@@ -22,6 +22,16 @@ describe('work for devices: messages and pools (unit)', () => {
     assert.equal(order.nodes[0]?.actions[0]?.parameters.product_id, '7');
   });
 
+  it('takes the addon\'s shapes: the warehouse as its code, the sort rule as its id, no lane', () => {
+    const event = parsePickingReady({ ...ready, shipment: { ...ready.shipment, warehouse: 'WH2', sort_destination: { chute: 'C-3', lane: null, rule: 17 } } });
+    assert.ok(event);
+    const plan = buildWork(event, 'evt-1', 'corr', 0).sorter?.sort_plan as { header: { warehouse: string }; entries: unknown[] };
+    assert.equal(plan.header.warehouse, 'WH2');
+    assert.deepEqual(plan.entries, [{ sscc: '', chute: 'C-3', lane: '', carrier: '', route: '17' }]);
+    const w = parsePickingWithdrawn({ ...withdrawn, shipment: { ...withdrawn.shipment, warehouse: 'WH2' } });
+    assert.ok(w.ok);
+  });
+
   it('keeps chute and lane empty when the picking has no sort destination (null)', () => {
     const event = parsePickingReady({ ...ready, shipment: { ...ready.shipment, sort_destination: null } });
     assert.ok(event);
