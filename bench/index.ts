@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   claim: () => import('./claim'),
   apply: () => import('./apply'),
   ingress: () => import('./ingress'),
+  work: () => import('./work'),
 };
 
 async function run(): Promise<void> {

@@ -34,7 +34,7 @@ export {
 } from './updates';
 export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, MAX_ATTACHMENT_BYTES, trackingNumber, WORK_REF, type UpdateCheck } from './update-schema';
 export { trackingNumberProblem, trackingScheme, s10CheckDigit, ups1zCheckDigit, type TrackingScheme } from './tracking-number';
-export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello } from './messages';
+export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello, type ParsedWorkAck } from './messages';
 export { fastTelemetryEnvelope } from './fast';
 export { ContractViolation } from './errors';
 export { gs1CheckDigit, hasValidCheckDigit, isValidSscc } from './gs1';

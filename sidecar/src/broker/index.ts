@@ -21,6 +21,17 @@ export {
   DEAD_QUEUES,
   DEVICE_WORK_QUEUE,
   WORK_ROUTING_KEY,
+  VOID_ROUTING_KEYS,
+  WITHDRAWN_ROUTING_KEY,
+  WORK_PREFIX,
+  workPrefix,
+  poolNames,
+  poolQueue,
+  declarePools,
+  voidsStream,
+  brokerMajor,
+  queueArguments,
+  type PoolNames,
   PARTNER_UPDATES_EXCHANGE,
   PARTNER_UPDATES_QUEUE,
   partnerIngressQueue,
@@ -40,7 +51,7 @@ export {
   type PublishOptions,
   type PublishRequest,
 } from './publisher';
-export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
+export { Consumer, ACK, REQUEUE, DROP, RELEASE, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
 export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';
 export { describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
