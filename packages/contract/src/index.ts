@@ -22,7 +22,7 @@ export {
   type ProductLine,
 } from './updates';
 export { erpUpdateSchema, checkErpUpdate, finite, positive, sscc, ID_TEXT, KEY_TEXT, MAX_TIME_MS, type UpdateCheck } from './update-schema';
-export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello } from './messages';
+export { parseAdapterMessage, peekSequence, fieldPath, outOfOrderReading, FAMILY_ENUM, SCHEMA_ROOTS, type ParsedMessage, type ParsedHello, type ParsedWorkAck } from './messages';
 export { fastTelemetryEnvelope } from './fast';
 export { ContractViolation } from './errors';
 export { gs1CheckDigit, hasValidCheckDigit, isValidSscc } from './gs1';

@@ -272,9 +272,24 @@ const hello = z
     }),
   );
 
+// ---- work ack (Flow 3) ----------------------------------------------------------------------------
+export interface ParsedWorkAck {
+  workId: string;
+  outcome: 'accepted' | 'refused';
+  reason: string;
+}
+const workAck = z
+  .object({
+    work_id: idText,
+    outcome: z.enum(['OUTCOME_ACCEPTED', 'OUTCOME_REFUSED'], 'required: OUTCOME_ACCEPTED or OUTCOME_REFUSED'),
+    reason: optText(1000),
+  })
+  .transform((a): ParsedWorkAck => ({ workId: a.work_id, outcome: a.outcome === 'OUTCOME_ACCEPTED' ? 'accepted' : 'refused', reason: a.reason }));
+
 // ---- the adapter message ----------------------------------------------------------------------------
 export type ParsedMessage =
   | { kind: 'hello'; hello: ParsedHello }
+  | { kind: 'work_ack'; workAck: ParsedWorkAck }
   | { kind: 'telemetry'; envelope: ParsedEnvelope; telemetry: TelemetryMsg }
   | { kind: 'update'; envelope: ParsedEnvelope; update: ErpUpdate };
 
@@ -326,8 +341,13 @@ export function parseAdapterMessage(family: Family, raw: unknown): ParsedMessage
     }
     case 'update':
       return parseUpdate(raw.update);
+    case 'work_ack': {
+      const r = workAck.safeParse(raw.work_ack);
+      if (!r.success) fail('work_ack', r.error);
+      return { kind: 'work_ack', workAck: r.data };
+    }
     default:
-      throw new ContractViolation('kind', 'set one of hello, telemetry, update');
+      throw new ContractViolation('kind', 'set one of hello, telemetry, update, work_ack');
   }
 }
 
@@ -359,4 +379,4 @@ function parseUpdate(raw: unknown): ParsedMessage {
  * The schemas by the proto messages they validate, for test/unit/contract/proto-drift.unit.spec.ts,
  * which walks them next to the protos so that neither side can gain a field or enum value alone.
  */
-export const SCHEMA_ROOTS = { hello, telemetry: telemetrySchemas, updateEnvelope, payloads, payloadCases: PAYLOAD_CASES } as const;
+export const SCHEMA_ROOTS = { hello, workAck, telemetry: telemetrySchemas, updateEnvelope, payloads, payloadCases: PAYLOAD_CASES } as const;

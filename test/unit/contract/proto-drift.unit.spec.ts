@@ -93,14 +93,16 @@ export function drift(root: protobuf.Root): string[] {
     const method = root.lookupService(`logistics.device.v1.${SERVICE_NAMES[family]}`).methods.Connect;
     assert.ok(method);
     const request = root.lookupType(method.requestType);
-    // The adapter message: oneof kind { hello, telemetry, update }, dispatched by parseAdapterMessage.
+    // The adapter message: oneof kind { hello, telemetry, update, work_ack }, dispatched by parseAdapterMessage.
     const names = request.fieldsArray.map((f) => f.name).sort();
-    if (names.join() !== 'hello,telemetry,update') out.push(`${request.name}: fields ${names.join(', ')}, the schemas handle hello, telemetry, update`);
+    if (names.join() !== 'hello,telemetry,update,work_ack') out.push(`${request.name}: fields ${names.join(', ')}, the schemas handle hello, telemetry, update, work_ack`);
     const field = (name: string) => request.fields[name]?.resolvedType;
     const hello = field('hello');
     const telemetry = field('telemetry');
     const update = field('update');
     if (hello instanceof protobuf.Type) compare(hello, SCHEMA_ROOTS.hello, 'hello', seen, out);
+    const ack = field('work_ack');
+    if (ack instanceof protobuf.Type) compare(ack, SCHEMA_ROOTS.workAck, 'work_ack', seen, out);
     if (telemetry instanceof protobuf.Type) compare(telemetry, SCHEMA_ROOTS.telemetry[family], `${family}.telemetry`, seen, out);
     if (update instanceof protobuf.Type) {
       const cases = update.oneofs.payload?.fieldsArray.map((f) => f.name).sort() ?? [];

@@ -31,6 +31,7 @@ export function validate(family: Family, raw: Record<string, unknown>): Valid | 
   try {
     const parsed = parseAdapterMessage(family, raw);
     if (parsed.kind === 'hello') return { error: new InvalidArgument('hello', 'a stream has exactly one hello, its first message'), seq: peekSequence(raw) };
+    if (parsed.kind === 'work_ack') return { error: new InvalidArgument('work_ack', 'a work_ack is answered by the work router, not the ingest pipeline'), seq: 0 };
     return parsed;
   } catch (err) {
     return { error: toGatewayError(err), seq: peekSequence(raw) };
