@@ -8,7 +8,7 @@
 import { sleep, type Family } from '@logistics-bridge/contract';
 import type { AdapterClient, Work } from '@logistics-bridge/adapter-sdk';
 import { seededRandom } from './common';
-import { parseWork, pickingKey, planJob, type Job, type SimUpdate } from './work';
+import { parseWork, pickingKey, planJob, workIdOf, type SimUpdate, type Task } from './work';
 import { WORK_CAPABILITY } from '../../sidecar/src/work/messages';
 
 /** What the runner needs of a connected AdapterClient (tests pass a double). */
@@ -62,24 +62,25 @@ export class Floor {
     for (const w of s.waiters.splice(0)) w(ok);
   }
 
-  withdraw(key: string): void {
-    this.withdrawn.add(key);
+  /** Work `workId` is void, for every family of this floor (one release is one work id for all). */
+  withdraw(workId: string): void {
+    this.withdrawn.add(workId);
     if (this.withdrawn.size > this.capacity) this.withdrawn.delete(this.withdrawn.values().next().value as string);
   }
 
-  isWithdrawn(key: string): boolean {
-    return this.withdrawn.has(key);
+  isWithdrawn(workId: string): boolean {
+    return this.withdrawn.has(workId);
   }
 
   /** The earlier stage run here for a job of `family` (undefined when none is). */
-  previous(family: Family, job: Job): Family | undefined {
+  previous(family: Family, job: Task): Family | undefined {
     if (job.kind === 'expected_scans' && job.operation === 'OPERATION_RECEIVE') return undefined;
     const before = STAGES.slice(0, STAGES.indexOf(family)).filter((f) => this.families.includes(f));
     return before.at(-1);
   }
 
   /** True when the earlier stage succeeded (or never came within waitMs); false when it failed. */
-  async ready(key: string, family: Family, job: Job, signal?: AbortSignal): Promise<boolean> {
+  async ready(key: string, family: Family, job: Task, signal?: AbortSignal): Promise<boolean> {
     const prev = this.previous(family, job);
     if (!prev) return true;
     const s = this.stage(key, prev);
@@ -115,8 +116,11 @@ export interface FollowOptions {
   floor?: Floor;
   defaultChute?: string;
   carrier?: string;
-  /** Called for a job the simulator takes on, before it acts (to acknowledge the work). */
-  accept?: (job: Job) => void | Promise<void>;
+  /**
+   * The answer to each work item or withdrawal (the gateway's work_ack): accepted before the simulator
+   * acts on it, and for withdrawals and repeats; refused, with the reason, for work it cannot read.
+   */
+  ack?: (workId: string, outcome: 'accepted' | 'refused', reason?: string) => void | Promise<void>;
   /** One line per thing worth telling a person (a bad work item, a failed job). */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -124,6 +128,8 @@ export interface FollowOptions {
 
 export interface FollowStats {
   received: number;
+  /** The same work id again (a redelivery): answered again, not acted on twice. */
+  repeats: number;
   invalid: number;
   done: number;
   failed: number;
@@ -133,7 +139,7 @@ export interface FollowStats {
 
 /** Reads work until the client's work stream ends or the signal aborts; then waits for jobs in progress. */
 export async function followWork(o: FollowOptions): Promise<FollowStats> {
-  const stats: FollowStats = { received: 0, invalid: 0, done: 0, failed: 0, withdrawn: 0, updates: 0 };
+  const stats: FollowStats = { received: 0, repeats: 0, invalid: 0, done: 0, failed: 0, withdrawn: 0, updates: 0 };
   const rnd = seededRandom((o.seed ?? 1) + STAGES.indexOf(o.family) * 7919);
   const floor = o.floor ?? new Floor([o.family]);
   const speed = o.speed ?? Number.POSITIVE_INFINITY;
@@ -151,12 +157,14 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
     else free.push(device);
   };
 
-  const act = async (job: Job, device: string): Promise<void> => {
+  const seen = new Set<string>();
+  const act = async (job: Task, device: string): Promise<void> => {
     const key = pickingKey(job.header.picking);
+    const workId = job.header.work_id;
     let ok = false;
     try {
-      if (!(await floor.ready(key, o.family, job, o.signal)) || floor.isWithdrawn(key)) {
-        stats.withdrawn += floor.isWithdrawn(key) ? 1 : 0;
+      if (!(await floor.ready(key, o.family, job, o.signal)) || floor.isWithdrawn(workId)) {
+        stats.withdrawn += floor.isWithdrawn(workId) ? 1 : 0;
         return;
       }
       // Run alone (one family per process, as in the compose demo), a later stage gives the earlier ones
@@ -169,7 +177,7 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
       for (const u of plan.updates) {
         await pause();
         // Work withdrawn while the device was at it: what is not sent yet is not sent.
-        if (floor.isWithdrawn(key) || o.signal?.aborted) {
+        if (floor.isWithdrawn(workId) || o.signal?.aborted) {
           stats.withdrawn += 1;
           return;
         }
@@ -198,20 +206,32 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
       const parsed = parseWork(raw);
       if (!parsed.ok) {
         stats.invalid += 1;
-        o.log?.(`${o.family}: ignoring work with ${parsed.path}: ${parsed.message}`);
+        o.log?.(`${o.family}: refusing work with ${parsed.path}: ${parsed.message}`);
+        const id = workIdOf(raw);
+        if (id) await o.ack?.(id, 'refused', `${parsed.path}: ${parsed.message}`);
         continue;
       }
       const job = parsed.job;
-      if (job.kind === 'withdrawal') {
-        floor.withdraw(pickingKey(job.header.picking));
-        stats.withdrawn += 1;
+      if (job.kind === 'withdrawal' || job.kind === 'ignored') {
+        if (job.kind === 'withdrawal') {
+          floor.withdraw(job.workId);
+          stats.withdrawn += 1;
+        }
+        await o.ack?.(job.workId, 'accepted');
         continue;
       }
       if (job.family !== o.family) {
         stats.invalid += 1;
+        await o.ack?.(job.header.work_id, 'refused', `${job.kind} is not work for a ${o.family} adapter`);
         continue;
       }
-      await o.accept?.(job);
+      await o.ack?.(job.header.work_id, 'accepted');
+      if (seen.has(job.header.work_id) || floor.isWithdrawn(job.header.work_id)) {
+        stats.repeats += seen.has(job.header.work_id) ? 1 : 0;
+        continue;
+      }
+      seen.add(job.header.work_id);
+      if (seen.size > 100_000) seen.delete(seen.values().next().value as string);
       const device = await take();
       const p = act(job, device).catch((err: unknown) => o.log?.(`${o.family} ${device}: ${err instanceof Error ? err.message : String(err)}`));
       running.add(p);

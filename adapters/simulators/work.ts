@@ -23,11 +23,18 @@ const pickingRef = z
   });
 const header = z.looseObject({ work_id: z.string().min(1, 'work_id is required'), correlation_id: text, picking: pickingRef, warehouse: text });
 export type WorkHeader = z.output<typeof header>;
+/** A withdrawal names the work withdrawn; the picking is a courtesy. */
+const withdrawalHeader = z.looseObject({
+  work_id: z.string().min(1, 'work_id is required'),
+  picking: pickingRef.optional().catch(undefined),
+});
 
 const expectedScans = z.looseObject({
   header,
   operation: text,
-  lines: z.array(z.looseObject({ product_barcode: text, default_code: text, product_name: text, quantity: z.number().positive(), location_barcode: text, lot: text })).min(1, 'no lines'),
+  lines: z
+    .array(z.looseObject({ product_id: z.union([z.number(), z.string()]).nullish(), product_barcode: text, default_code: text, product_name: text, quantity: z.number().positive(), location_barcode: text, lot: text }))
+    .min(1, 'no lines'),
 });
 const sortPlan = z.looseObject({
   header,
@@ -46,15 +53,21 @@ const robotOrder = z.looseObject({
     )
     .min(1, 'no nodes'),
 });
-const instantAction = z.looseObject({ header, action_type: z.string(), robot_id: text });
+const instantAction = z.looseObject({ header: withdrawalHeader, action_type: z.string(), parameters: z.record(z.string(), z.string()).nullish() });
+const removed = z.looseObject({ header: withdrawalHeader, reason: text });
 
 /** One received work item, parsed: what the simulator may act on. */
 export type Job =
   | { kind: 'expected_scans'; family: 'barcode'; header: WorkHeader; operation: string; lines: z.output<typeof expectedScans>['lines'] }
   | { kind: 'sort_plan'; family: 'sorter'; header: WorkHeader; entries: z.output<typeof sortPlan>['entries'] }
   | { kind: 'order'; family: 'robot_fleet'; header: WorkHeader; orderId: string; nodes: z.output<typeof robotOrder>['nodes'] }
-  /** VDA 5050 cancelOrder and the like: work of this picking is withdrawn. */
-  | { kind: 'withdrawal'; family: Family; header: WorkHeader; reason: string };
+  /** ExpectedScansRemoved, SortPlanRemoved, VDA 5050 cancelOrder: the work `workId` is void. */
+  | { kind: 'withdrawal'; family: Family; workId: string; picking?: PickingRef; reason: string }
+  /** Work the simulator does not act on (another instant action): acknowledged, nothing else. */
+  | { kind: 'ignored'; family: Family; workId: string; reason: string };
+
+/** A job a device acts on (not a withdrawal). */
+export type Task = Extract<Job, { header: WorkHeader }>;
 
 export type ParsedWork = { ok: true; job: Job } | { ok: false; path: string; message: string };
 
@@ -86,11 +99,30 @@ export function parseWork(raw: unknown): ParsedWork {
     case 'instant_action': {
       const r = instantAction.safeParse(body);
       if (!r.success) return failure(member, r.error);
-      return { ok: true, job: { kind: 'withdrawal', family: 'robot_fleet', header: r.data.header, reason: r.data.action_type } };
+      const { header: h, action_type: action, parameters } = r.data;
+      if (action !== 'cancelOrder') return { ok: true, job: { kind: 'ignored', family: 'robot_fleet', workId: h.work_id, reason: `instant action ${action}` } };
+      return { ok: true, job: { kind: 'withdrawal', family: 'robot_fleet', workId: h.work_id, ...(h.picking ? { picking: h.picking } : {}), reason: parameters?.reason || 'cancelOrder' } };
+    }
+    case 'expected_scans_removed':
+    case 'sort_plan_removed': {
+      const r = removed.safeParse(body);
+      if (!r.success) return failure(member, r.error);
+      const family: Family = member === 'sort_plan_removed' ? 'sorter' : 'barcode';
+      return { ok: true, job: { kind: 'withdrawal', family, workId: r.data.header.work_id, ...(r.data.header.picking ? { picking: r.data.header.picking } : {}), reason: r.data.reason || 'removed' } };
     }
     default:
       return { ok: false, path: 'work', message: `unknown work ${JSON.stringify(member)}` };
   }
+}
+
+/** The work id of a work message, when it can be read (to answer even work that cannot be parsed). */
+export function workIdOf(raw: unknown): string | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const member = (raw as { work?: unknown }).work;
+  const body = typeof member === 'string' ? (raw as Record<string, unknown>)[member] : undefined;
+  const h = body && typeof body === 'object' ? (body as { header?: unknown }).header : undefined;
+  const id = h && typeof h === 'object' ? (h as { work_id?: unknown }).work_id : undefined;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 /** The key a picking is known by on the floor (work of one picking for several families meets here). */
@@ -143,19 +175,21 @@ export function parcelSscc(ref: PickingRef, parcel = 0, companyPrefix = COMPANY_
   return sscc(companyPrefix, serial);
 }
 
-/** The work's product reference: the barcode when the work gives one, else the internal reference, else the id. */
-export function productRef(line: { product_barcode?: string; default_code?: string; product_id?: string }): ProductRef | undefined {
+/** The work's product reference: its Odoo id when the work gives one, else the barcode, else the internal reference. */
+export function productRef(line: { product_barcode?: string; default_code?: string; product_id?: string | number | null }): ProductRef | undefined {
+  // The id first: it stays valid when the product's barcode changes in Odoo after the release.
+  const id = Number(line.product_id ?? '');
+  if (Number.isSafeInteger(id) && id > 0) return { id };
   if (line.product_barcode) return { barcode: line.product_barcode };
   if (line.default_code) return { default_code: line.default_code };
-  const id = Number(line.product_id ?? '');
-  return Number.isSafeInteger(id) && id > 0 ? { id } : undefined;
+  return undefined;
 }
 
-function update<T extends ErpUpdateType>(job: Job, ctx: PlanContext, type: T, payload: ErpPayloads[T], step: string, offsetMs: number): SimUpdate<T> {
+function update<T extends ErpUpdateType>(job: Task, ctx: PlanContext, type: T, payload: ErpPayloads[T], step: string, offsetMs: number): SimUpdate<T> {
   return { deviceId: ctx.deviceId, type, payload, idempotencyKey: `${job.header.work_id}:${step}`, correlationId: job.header.correlation_id, eventTimeMs: ctx.nowMs + offsetMs };
 }
 
-function failed(job: Job, ctx: PlanContext, code: string, reason: string): Plan {
+function failed(job: Task, ctx: PlanContext, code: string, reason: string): Plan {
   return { ok: false, updates: [update(job, ctx, 'task.failed', { picking: job.header.picking, reason, code }, 'task.failed', 0)] };
 }
 
@@ -234,6 +268,7 @@ export function planJob(job: Job, ctx: PlanContext): Plan | undefined {
     case 'order':
       return planRobot(job, ctx);
     case 'withdrawal':
+    case 'ignored':
       return undefined;
   }
 }

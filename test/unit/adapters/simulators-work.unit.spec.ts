@@ -86,6 +86,15 @@ describe('work-following simulators (unit)', () => {
     assert.deepEqual(packed.lines, [{ product: { barcode: '4006381333931' }, quantity: 3 }, { product: { default_code: 'NO-BARCODE-1' }, quantity: 2 }]);
   });
 
+  it('barcode: answers with the Odoo product id when the work gives one (still valid after a barcode change)', () => {
+    const withId = structuredClone(w.barcode);
+    const lines = (withId.expected_scans as { lines: Array<Record<string, unknown>> }).lines;
+    lines.forEach((l, i) => (l.product_id = 100 + i));
+    const plan = planJob(job(withId), ctx());
+    const pick = plan?.updates[0]?.payload as { lines: Array<{ product: unknown }> };
+    assert.deepEqual(pick.lines.map((l) => l.product), [{ id: 100 }, { id: 101 }]);
+  });
+
   it('sorter: sorts to the planned chute (the manual chute when the plan names none), labels with a tracking number, dispatches', () => {
     const planned = structuredClone(w.sorter);
     const entries = (planned.sort_plan as { entries: Array<Record<string, string>> }).entries;
@@ -174,20 +183,39 @@ describe('work-following simulators (unit)', () => {
       return { client, sent };
     }
 
-    it('acts only on the work it received, each picking once, and skips a picking whose work was withdrawn', async () => {
+    it('acts only on the work it received, once per work id, skips withdrawn work and answers every item', async () => {
       const a = released(1, 'WH/OUT/00001', [{ barcode: '4006381333931', qty: 1 }]);
       const b = released(2, 'WH/OUT/00002', [{ barcode: '4006381333931', qty: 2 }]);
       const c = released(3, 'WH/OUT/00003', [{ barcode: '4006381333931', qty: 4 }]);
-      const cancel = { work: 'instant_action', instant_action: { header: { work_id: 'x', picking: { name: 'WH/OUT/00002' } }, action_type: 'cancelOrder', robot_id: '' } } as Work;
-      // The withdrawal is read before b's order: b is never picked.
-      const { client, sent } = double([a.robot, cancel, b.robot, c.robot]);
-      const stats = await followWork({ family: 'robot_fleet', client, devices: ['amr-01'] });
+      const cancel = { work: 'instant_action', instant_action: { header: { work_id: 'work-2' }, action_type: 'cancelOrder', parameters: { order_id: 'work-2', reason: 'cancelled' } } } as Work;
+      const broken = { work: 'order', order: { header: { work_id: 'work-9', picking: null }, order_id: 'work-9', nodes: [] } } as Work;
+      // The withdrawal is read before b's order: b is never picked; a's redelivery is not picked twice.
+      const { client, sent } = double([a.robot, cancel, b.robot, a.robot, broken, c.robot]);
+      const acks: string[] = [];
+      const stats = await followWork({ family: 'robot_fleet', client, devices: ['amr-01'], ack: (id, outcome, reason) => void acks.push(`${id} ${outcome}${reason ? ` ${reason}` : ''}`) });
       assert.deepEqual(sent.map((u) => [(u.payload as { picking: { name: string } }).picking.name, u.type]), [
         ['WH/OUT/00001', 'pick.confirmed'],
         ['WH/OUT/00003', 'pick.confirmed'],
       ]);
-      assert.equal(stats.received, 4);
-      assert.equal(stats.done, 2);
+      assert.deepEqual(acks, [
+        'work-1 accepted',
+        'work-2 accepted',
+        'work-2 accepted',
+        'work-1 accepted',
+        'work-9 refused order.header.picking: the work names no picking (id or name)',
+        'work-3 accepted',
+      ]);
+      assert.deepEqual({ received: stats.received, done: stats.done, repeats: stats.repeats, invalid: stats.invalid }, { received: 6, done: 2, repeats: 1, invalid: 1 });
+    });
+
+    it('a sort plan removed while the parcel is on its way is not sorted, labelled or dispatched', async () => {
+      const a = released(1, 'WH/OUT/00001', [{ barcode: '4006381333931', qty: 1 }]);
+      const removed = { work: 'sort_plan_removed', sort_plan_removed: { header: { work_id: 'work-1', picking: { name: 'WH/OUT/00001' } }, reason: 'cancelled' } } as Work;
+      const { client, sent } = double([a.sorter, removed]);
+      // Alone on its floor the sorter gives the packing station a head start: the removal arrives first.
+      const stats = await followWork({ family: 'sorter', client, devices: ['s'], speed: 1, stepMs: 5 });
+      assert.deepEqual(sent, []);
+      assert.equal(stats.withdrawn >= 1, true);
     });
 
     it('on one floor, the sorter waits for the packing station and skips a picking whose pick failed', async () => {
