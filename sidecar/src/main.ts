@@ -7,7 +7,7 @@ import { runUntilSignal, type Service } from './lifecycle';
 import { keyExpiryWarning, OdooClient } from './odoo';
 import { createRelay } from './outbox';
 import { createLogger, createRegistry } from './telemetry';
-import { WorkRouter } from './work';
+import { VoidFeed, VoidSet, WorkDispatcher, WorkRouter } from './work';
 
 /** The composition root: the only place that reads process.env and wires the parts together. */
 async function main(): Promise<number> {
@@ -51,9 +51,13 @@ async function main(): Promise<number> {
     log: log.child({ module: 'applier' }),
     metrics: new ApplierMetrics(registry),
   });
-  // Flow 3: released pickings to the adapter streams the gateway holds.
-  const work = new WorkRouter({ source: broker.model, sessions: () => gateway.liveSessions(), metrics: gateway.metrics, log: log.child({ module: 'work' }) });
-  const services: Service[] = [outbox.relay, gateway, applier, work];
+  // Flow 3: ready / withdrawn events -> pool queues (router); pool queues -> connected adapters (dispatcher).
+  const workLog = log.child({ module: 'work' });
+  const voids = new VoidSet();
+  const work = new WorkRouter({ source: broker.model, log: workLog });
+  const dispatcher = new WorkDispatcher({ source: broker.model, sessions: () => gateway.liveSessions(), voids, metrics: gateway.metrics, log: workLog });
+  gateway.onWorkAck((session, ack) => dispatcher.ack(session, ack));
+  const services: Service[] = [outbox.relay, gateway, applier, work, new VoidFeed({ source: broker.model, voids, log: workLog }), dispatcher];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

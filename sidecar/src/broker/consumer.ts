@@ -13,14 +13,18 @@ import { declareQueue, type QueueSpec } from './topology';
  * - `dead-letter`: a copy with the reason in headers (`DEAD_LETTER_HEADERS`, plus the handler's own) is
  *   published to the queue's dead-letter queue through a confirm publisher, then the delivery is acked;
  *   if that publish fails the delivery is requeued, so nothing is lost;
+ * - `release`: left unsettled: RabbitMQ takes it back when the consumer's channel closes (for a handler
+ *   whose consumer is stopping: unlike `requeue` it is not a failed delivery, but on a quorum queue it
+ *   still counts as a delivery, see `QueueSpec.deliveries`);
  * - `drop`: rejected without requeue: RabbitMQ dead-letters it through the queue's own dead-letter
  *   exchange (`x-death` reason `rejected`, no reason of ours), or discards it if the queue has none.
  */
-export type Outcome = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'dead-letter'; reason: string; headers?: Record<string, string | number> } | { kind: 'drop' };
+export type Outcome = { kind: 'ack' } | { kind: 'requeue' } | { kind: 'release' } | { kind: 'dead-letter'; reason: string; headers?: Record<string, string | number> } | { kind: 'drop' };
 
 export const ACK: Extract<Outcome, { kind: 'ack' }> = { kind: 'ack' };
 export const REQUEUE: Extract<Outcome, { kind: 'requeue' }> = { kind: 'requeue' };
 export const DROP: Extract<Outcome, { kind: 'drop' }> = { kind: 'drop' };
+export const RELEASE: Extract<Outcome, { kind: 'release' }> = { kind: 'release' };
 export function deadLetter(reason: string, headers?: Record<string, string | number>): Outcome {
   return { kind: 'dead-letter', reason, headers };
 }
@@ -63,6 +67,8 @@ export interface ConsumerOptions {
   log: Logger;
   /** Runs on every new channel before the queue is declared (e.g. `declareTopology` for the exchange it binds to). */
   setup?: (channel: Channel) => Promise<void>;
+  /** Arguments of basic.consume (e.g. `x-stream-offset` on a stream). */
+  consumeArguments?: Record<string, string | number>;
   /** Called each time the consumer is registered with RabbitMQ (after the first connect and every reconnect). */
   onConsuming?: () => void;
   /** Called once a channel is lost, after its deliveries' `lost` signals were aborted. */
@@ -140,7 +146,7 @@ export class Consumer {
       await channel.prefetch(this.opts.prefetch);
       if (signal.aborted) throw new Error('aborted');
       this.current = attached;
-      await channel.consume(this.queue, (msg) => this.onMessage(attached, msg, signal), { noAck: false });
+      await channel.consume(this.queue, (msg) => this.onMessage(attached, msg, signal), { noAck: false, ...(this.opts.consumeArguments ? { arguments: this.opts.consumeArguments } : {}) });
     } catch (err) {
       if (this.current === attached) this.current = undefined;
       await channel.close().catch(() => undefined);
@@ -185,6 +191,7 @@ export class Consumer {
     let done = false;
     if (!attached.lost.signal.aborted) {
       if (outcome.kind === 'dead-letter') done = await this.publishDeadLetter(attached, msg, outcome);
+      else if (outcome.kind === 'release') done = true;
       else done = settleOn(attached.channel, msg, outcome);
     }
     this.opts.onSettled?.(outcome, done);
@@ -251,7 +258,7 @@ export class Consumer {
 }
 
 /** Carries out ack / requeue / drop; false when the channel closed meanwhile (RabbitMQ redelivers). */
-function settleOn(channel: Channel, msg: ConsumeMessage, outcome: Exclude<Outcome, { kind: 'dead-letter' }>): boolean {
+function settleOn(channel: Channel, msg: ConsumeMessage, outcome: Exclude<Outcome, { kind: 'dead-letter' } | { kind: 'release' }>): boolean {
   try {
     if (outcome.kind === 'ack') channel.ack(msg);
     else channel.nack(msg, false, outcome.kind === 'requeue');

@@ -19,6 +19,17 @@ export {
   UPDATES_DEAD_QUEUE,
   DEVICE_WORK_QUEUE,
   WORK_ROUTING_KEY,
+  VOID_ROUTING_KEYS,
+  WITHDRAWN_ROUTING_KEY,
+  WORK_PREFIX,
+  workPrefix,
+  poolNames,
+  poolQueue,
+  declarePools,
+  voidsStream,
+  brokerMajor,
+  queueArguments,
+  type PoolNames,
   PARTNER_UPDATES_EXCHANGE,
   type TopologyNames,
   type QueueSpec,
@@ -35,5 +46,5 @@ export {
   type PublishOptions,
   type PublishRequest,
 } from './publisher';
-export { Consumer, ACK, REQUEUE, DROP, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
+export { Consumer, ACK, REQUEUE, DROP, RELEASE, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';

@@ -19,6 +19,7 @@ const pickingReady = z.looseObject({
     direction: z.enum(['inbound', 'outbound', 'internal']),
     warehouse: z.unknown(),
     carrier_tracking_ref: z.string().nullish(),
+    sort_destination: z.looseObject({ chute: z.string(), lane: z.string().nullish(), rule: z.string().nullish() }).nullish(),
   }),
   lines: z.array(z.looseObject({ product: ref, quantity: z.number(), lot: z.string().nullish(), location: ref.nullish() })),
 });
@@ -50,11 +51,13 @@ export function buildWork(event: PickingReady, workId: string, correlationId: st
     quantity: l.quantity,
     location_barcode: l.location?.barcode ?? '',
     lot: l.lot ?? '',
+    product_id: l.product.id,
   }));
   const operation = s.direction === 'inbound' ? 'OPERATION_RECEIVE' : 'OPERATION_PICK';
   const barcode = { expected_scans: { header: namedHeader, operation, lines } };
   if (s.direction !== 'outbound') return { barcode, sorter: undefined, robot_fleet: undefined };
-  const sorter = { sort_plan: { header: namedHeader, entries: [{ sscc: '', chute: '', lane: '', carrier: '', route: '' }] } };
+  const dest = s.sort_destination;
+  const sorter = { sort_plan: { header: namedHeader, entries: [{ sscc: '', chute: dest?.chute ?? '', lane: dest?.lane ?? '', carrier: '', route: dest?.rule ?? '' }] } };
   const robot = {
     order: {
       header: namedHeader,
@@ -69,7 +72,8 @@ export function buildWork(event: PickingReady, workId: string, correlationId: st
             action_id: `${workId}-pick-${i + 1}`,
             action_type: 'pick',
             parameters: {
-              ...(l.product.barcode ? { product_barcode: l.product.barcode } : { product_id: String(l.product.id) }),
+              product_id: String(l.product.id),
+              ...(l.product.barcode ? { product_barcode: l.product.barcode } : {}),
               quantity: String(l.quantity),
               ...(l.lot ? { lot: l.lot } : {}),
               ...(l.location?.barcode ? { location_barcode: l.location.barcode } : {}),
@@ -80,4 +84,61 @@ export function buildWork(event: PickingReady, workId: string, correlationId: st
     },
   };
   return { barcode, sorter, robot_fleet: robot };
+}
+
+/** Families that get work for a picking of `direction` (internal and inbound pickings: scanners only). */
+export function familiesFor(direction: PickingReady['shipment']['direction']): readonly Family[] {
+  return direction === 'outbound' ? ['barcode', 'sorter', 'robot_fleet'] : ['barcode'];
+}
+
+const withdrawn = z.looseObject({
+  shipment: z.looseObject({ id: z.number().int(), name: z.string(), direction: z.enum(['inbound', 'outbound', 'internal']), warehouse: z.unknown() }),
+  reason: z.enum(['cancelled', 'done', 'draft', 'unreserved']),
+  voids: z.array(z.string().min(1).max(200)),
+});
+/** `stock.picking.withdrawn` (schema_version 1): the work of the `voids` ready events is void. */
+export type PickingWithdrawn = z.infer<typeof withdrawn>;
+
+/** A parsed withdrawn event, or the first bad field's path and message. */
+export function parsePickingWithdrawn(body: unknown): { ok: true; event: PickingWithdrawn } | { ok: false; error: string } {
+  const r = withdrawn.safeParse(body);
+  if (r.success) return { ok: true, event: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+}
+
+const pickingEvent = z.looseObject({ shipment: z.looseObject({ id: z.number().int() }) });
+/** The picking id of a `stock.picking.done` / `stock.picking.cancelled` event, if it has one. */
+export function pickingIdOf(body: unknown): number | undefined {
+  const r = pickingEvent.safeParse(body);
+  return r.success ? r.data.shipment.id : undefined;
+}
+
+/**
+ * The withdrawal of one work item as the family's `work` oneof: robots `InstantAction cancelOrder`
+ * (order_id = work id), scanners `ExpectedScansRemoved`, sorters `SortPlanRemoved`. Pure.
+ */
+export function buildWithdrawal(family: Family, event: PickingWithdrawn, workId: string, correlationId: string, nowMs: number): Record<string, unknown> {
+  const s = event.shipment;
+  const header = { work_id: workId, correlation_id: correlationId, picking: { name: s.name }, issued_ms: String(nowMs), warehouse: warehouseCode(s.warehouse) };
+  if (family === 'barcode') return { expected_scans_removed: { header, reason: event.reason } };
+  if (family === 'sorter') return { sort_plan_removed: { header, reason: event.reason } };
+  return { instant_action: { header, action_type: 'cancelOrder', robot_id: '', parameters: { order_id: workId, reason: event.reason } } };
+}
+
+/**
+ * What a pool queue carries (JSON): work, or the withdrawal of work. `picking_id` lets a sidecar drop
+ * work of a picking it knows is done or cancelled.
+ */
+const poolMessage = z.object({
+  kind: z.enum(['work', 'withdrawal']),
+  work_id: z.string().min(1),
+  picking_id: z.number().int(),
+  work: z.record(z.string(), z.unknown()),
+});
+export type PoolMessage = z.infer<typeof poolMessage>;
+
+export function parsePoolMessage(body: unknown): PoolMessage | undefined {
+  const r = poolMessage.safeParse(body);
+  return r.success ? r.data : undefined;
 }

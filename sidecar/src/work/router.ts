@@ -1,60 +1,51 @@
-import { ACK, Consumer, DROP, REQUEUE, declareTopology, DEVICE_WORK_QUEUE, TOPOLOGY, workQueue, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
-import type { Family } from '@logistics-bridge/contract';
-import type { GatewayMetrics } from '../devices/gateway';
+import { ACK, ConfirmPublisher, Consumer, DROP, RELEASE, declarePools, declareTopology, DEVICE_WORK_QUEUE, poolNames, TOPOLOGY, WITHDRAWN_ROUTING_KEY, workQueue, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
 import type { Service } from '../lifecycle';
-import { sleep } from '../retry';
+import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
-import { buildWork, parsePickingReady, warehouseCode, WORK_CAPABILITY } from './messages';
-
-/** What the router needs of a connected adapter stream (the gateway's StreamSession). */
-export interface WorkTarget {
-  readonly family: string;
-  readonly capabilities: readonly string[];
-  readonly warehouse: string;
-  /** False when the stream cannot take it now (ended, or its work buffer is full). */
-  sendWork(work: Record<string, unknown>): boolean;
-}
+import { FAMILIES } from '@logistics-bridge/contract';
+import { buildWithdrawal, buildWork, familiesFor, parsePickingReady, parsePickingWithdrawn, warehouseCode, type PoolMessage } from './messages';
 
 export interface WorkRouterOptions {
   /** The Broker's recovering connection (`broker.model`). */
   source: ConsumerSource;
-  /** Connected adapter streams (the gateway's `liveSessions()`). */
-  sessions: () => readonly WorkTarget[];
   log: Logger;
-  metrics: Pick<GatewayMetrics, 'work'>;
   /** Default `logistics.device-work`; tests use their own. */
   queue?: string;
   /** Other exchange names, for tests only. */
   topology?: TopologyNames;
-  /** How often work no adapter could take is offered again to the connected ones (default 1 s). */
-  retryMs?: number;
-  /** Work held unacked at once, waiting for an adapter (default 50). */
+  /** Events routed at once (default 200). */
   prefetch?: number;
 }
 
-const FAMILIES: readonly Family[] = ['barcode', 'sorter', 'robot_fleet'];
-
 /**
- * Flow 3: consumes `stock.picking.ready` from `logistics.events` through the durable quorum queue
- * `logistics.device-work` (the broker's consumer helper) and sends the work to one connected adapter per
- * family that announced the capability (round robin, preferring the picking's warehouse). An event is
- * acked once sent to every family that has a capable adapter. With none connected it is held unacked and
- * offered again every `retryMs` (not requeued: a requeue counts against the queue's delivery limit);
- * `prefetch` bounds what is held, the rest waits in the queue. An event that is not the canonical
- * payload is dropped (rejected: RabbitMQ moves it to `logistics.device-work.dead`).
+ * Flow 3, first stage (docs/broker.md "Work pools"): consumes `stock.picking.ready` and
+ * `stock.picking.withdrawn` from `logistics.events` through the durable quorum queue
+ * `logistics.device-work` and publishes, with confirms, one message per family into that family's pool
+ * exchange (routing key = the picking's warehouse code): the work itself, or the withdrawal of each
+ * voided work. The event is acked once every copy is confirmed, so nothing is held here and nothing
+ * waits for an adapter: the pool queues hold the work (`WorkDispatcher` delivers it). A failed publish
+ * is retried with backoff in place (never requeued). An event that is not the canonical payload is
+ * rejected (RabbitMQ moves it to `logistics.device-work.dead`).
  */
 export class WorkRouter implements Service {
   readonly name = 'work-router';
-  private turn = 0;
   private readonly consumer: Consumer;
+  private readonly publisher: ConfirmPublisher;
+  private readonly names: TopologyNames;
 
   constructor(private readonly opts: WorkRouterOptions) {
-    const names = opts.topology ?? TOPOLOGY;
+    this.names = opts.topology ?? TOPOLOGY;
+    const names = this.names;
+    const prefetch = opts.prefetch ?? 200;
+    this.publisher = new ConfirmPublisher(opts.source, { window: prefetch * 3, mode: 'wait', log: opts.log, setup: (ch) => declarePools(ch, names, FAMILIES) });
     this.consumer = new Consumer(opts.source, (d, signal) => this.handle(d, signal), {
       queue: workQueue(opts.queue ?? DEVICE_WORK_QUEUE, names.events),
-      prefetch: opts.prefetch ?? 50,
+      prefetch,
       log: opts.log,
-      setup: (ch) => declareTopology(ch, names),
+      setup: async (ch) => {
+        await declareTopology(ch, names);
+        await declarePools(ch, names, FAMILIES);
+      },
     });
   }
 
@@ -62,8 +53,9 @@ export class WorkRouter implements Service {
     return this.consumer.queue;
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return this.consumer.run(signal);
+  async run(signal: AbortSignal): Promise<void> {
+    await this.consumer.run(signal);
+    await this.publisher.close();
   }
 
   private async handle(d: Delivery, signal: AbortSignal): Promise<Outcome> {
@@ -73,37 +65,58 @@ export class WorkRouter implements Service {
     } catch {
       body = undefined;
     }
-    const event = parsePickingReady(body);
-    if (!event) {
-      this.opts.log.warn('rejecting a stock.picking.ready event that is not the canonical payload (moved to the dead-letter queue)', { messageId: d.properties.messageId });
-      return DROP;
-    }
-    const workId = String(d.properties.messageId ?? `picking-${event.shipment.id}`);
+    const messageId = typeof d.properties.messageId === 'string' ? d.properties.messageId : '';
     const correlationId = String(d.properties.correlationId ?? '');
-    const warehouse = warehouseCode(event.shipment.warehouse);
-    const stop = AbortSignal.any([signal, d.lost]);
-    while (!stop.aborted) {
-      if (this.route(buildWork(event, workId, correlationId, Date.now()), warehouse) > 0) return ACK;
-      await sleep(this.opts.retryMs ?? 1000, stop).catch(() => undefined);
-    }
-    return REQUEUE; // shutting down (or the channel is gone and the outcome is ignored)
-  }
-
-  /** Sends each family's work to one capable adapter; how many families took it. */
-  private route(work: ReturnType<typeof buildWork>, warehouse: string): number {
-    let sent = 0;
-    for (const family of FAMILIES) {
-      const w = work[family];
-      if (!w) continue;
-      const capable = this.opts.sessions().filter((s) => s.family === family && s.capabilities.includes(WORK_CAPABILITY[family]));
-      const local = capable.filter((s) => s.warehouse === '' || s.warehouse === warehouse);
-      const pool = local.length ? local : capable;
-      const target = pool[this.turn++ % Math.max(1, pool.length)];
-      if (target?.sendWork(w)) {
-        sent++;
-        this.opts.metrics.work.inc({ family });
+    const withdrawn = (d.properties.type ?? d.fields.routingKey) === WITHDRAWN_ROUTING_KEY;
+    const copies: Array<{ family: string; warehouse: string; msg: PoolMessage }> = [];
+    const now = Date.now();
+    if (withdrawn) {
+      const parsed = parsePickingWithdrawn(body);
+      if (!parsed.ok) {
+        this.opts.log.warn('rejecting a stock.picking.withdrawn event that is not the canonical payload (moved to the dead-letter queue)', { messageId, error: parsed.error });
+        return DROP;
+      }
+      const e = parsed.event;
+      for (const family of familiesFor(e.shipment.direction)) {
+        for (const workId of e.voids) copies.push({ family, warehouse: warehouseCode(e.shipment.warehouse), msg: { kind: 'withdrawal', work_id: workId, picking_id: e.shipment.id, work: buildWithdrawal(family, e, workId, correlationId, now) } });
+      }
+    } else {
+      const event = parsePickingReady(body);
+      if (!event || !messageId) {
+        this.opts.log.warn('rejecting a stock.picking.ready event that is not the canonical payload or has no messageId (moved to the dead-letter queue)', { messageId });
+        return DROP;
+      }
+      const work = buildWork(event, messageId, correlationId, now);
+      for (const family of FAMILIES) {
+        const w = work[family];
+        if (w) copies.push({ family, warehouse: warehouseCode(event.shipment.warehouse), msg: { kind: 'work', work_id: messageId, picking_id: event.shipment.id, work: w } });
       }
     }
-    return sent;
+    const stop = AbortSignal.any([signal, d.lost]);
+    for (let attempt = 0; !stop.aborted; attempt++) {
+      try {
+        await Promise.all(copies.map((c) => this.publish(c.family, c.warehouse, c.msg, correlationId, stop)));
+        return ACK;
+      } catch (err) {
+        if (stop.aborted) break;
+        const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5000 });
+        this.opts.log.warn('cannot publish work to its pool; retrying', { messageId, error: err instanceof Error ? err.message : String(err), retryInMs: delay });
+        await sleep(delay, stop).catch(() => undefined);
+      }
+    }
+    return RELEASE; // stopping: the closed channel gives the event back (publishing it again later is harmless: adapters dedupe on work_id)
+  }
+
+  private publish(family: string, warehouse: string, msg: PoolMessage, correlationId: string, signal: AbortSignal): Promise<void> {
+    const pool = poolNames(this.names, family, warehouse);
+    return this.publisher.publish(
+      {
+        exchange: pool.exchange,
+        routingKey: warehouse,
+        content: Buffer.from(JSON.stringify(msg)),
+        options: { persistent: true, contentType: 'application/json', messageId: `${msg.kind}:${msg.work_id}`, correlationId, type: `work.${msg.kind}`, headers: { 'x-work-id': msg.work_id, 'x-picking-id': msg.picking_id } },
+      },
+      signal,
+    );
   }
 }

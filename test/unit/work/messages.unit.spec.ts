@@ -18,7 +18,7 @@ describe('gateway work (Flow 3) building', () => {
       expected_scans: {
         header: { work_id: 'evt-1', correlation_id: 'corr', picking: { name: 'WH/IN/00005' }, issued_ms: '0', warehouse: 'WH' },
         operation: 'OPERATION_RECEIVE',
-        lines: [{ product_barcode: '', default_code: 'SKU-9', product_name: 'Bolt', quantity: 12, location_barcode: '', lot: 'L1' }],
+        lines: [{ product_barcode: '', default_code: 'SKU-9', product_name: 'Bolt', quantity: 12, location_barcode: '', lot: 'L1', product_id: 9 }],
       },
     });
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
+import type { ParsedWorkAck } from '@logistics-bridge/contract';
 import type { Service } from '../../lifecycle';
 import type { Logger } from '../../telemetry';
 import type { GatewayTokens } from '../../config';
@@ -99,6 +100,7 @@ export class DeviceGateway implements Service {
       buckets: new Map(),
       sessions: new Map(),
       streams: new StreamStateMap(opts.maxStreamStates ?? 10_000, (k) => this.ctx.sessions.has(k)),
+      workAcks: {},
     };
     // grpc-js's server honours no HTTP/2 window options: each stream keeps Node's default 64 KiB
     // receive window, which is what a paused stream can still take in, besides the READ_AHEAD messages
@@ -169,6 +171,11 @@ export class DeviceGateway implements Service {
     await this.publisher.close();
     this.port = undefined;
     this.opts.log.info('device gateway stopped');
+  }
+
+  /** Where every stream's `work_ack` goes (the work dispatcher, Flow 3). */
+  onWorkAck(sink: (session: StreamSession, ack: ParsedWorkAck) => void): void {
+    this.ctx.workAcks.sink = sink;
   }
 
   /** Connected sessions (after hello): what the work router (Flow 3, `sidecar/src/work`) hands work to. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
-import { parseAdapterMessage, type Family, type ParsedHello } from '@logistics-bridge/contract';
+import { parseAdapterMessage, type Family, type ParsedHello, type ParsedWorkAck } from '@logistics-bridge/contract';
 import type { Logger } from '../../telemetry';
 import { AnswerQueue, type Answer, type Outcome, type Pending } from './answers';
 import { TokenBucket, type Authenticator, type Principal } from './auth';
@@ -46,6 +46,8 @@ export interface GatewayContext {
   sessions: Map<string, StreamSession>;
   /** ERP-relevance state per adapter + stream, kept across reconnects. Bounded LRU. */
   streams: StreamStateMap<RelevanceStream>;
+  /** Where a stream's `work_ack`s go (the work dispatcher, Flow 3); set by `DeviceGateway.onWorkAck`. */
+  workAcks: { sink?: (session: StreamSession, ack: ParsedWorkAck) => void };
 }
 
 /**
@@ -133,6 +135,7 @@ export class StreamSession implements BudgetMember {
     const msg = raw as Record<string, unknown>;
     const kind = typeof msg.kind === 'string' ? msg.kind : '';
     this.m.messages(kind || 'unknown').inc();
+    if (kind === 'work_ack') return this.onWorkAck(answers, msg, receivedAt, bytes);
     const valid = validate(this.family, msg);
     if ('error' in valid) return this.settle(this.enqueue(answers, answers.refusedSequence(valid.seq), receivedAt, bytes), { reject: valid.error });
     const seq = valid.envelope.sequence;
@@ -175,6 +178,17 @@ export class StreamSession implements BudgetMember {
         this.fail(pending, toGatewayError(err));
       },
     );
+  }
+
+  /** Flow 3: not sequenced, not answered unless malformed (a Reject with sequence 0 and the field path). */
+  private onWorkAck(answers: AnswerQueue, msg: Record<string, unknown>, receivedAt: number, bytes: number): void {
+    let parsed;
+    try {
+      parsed = parseAdapterMessage(this.family, msg);
+    } catch (err) {
+      return this.settle(this.enqueue(answers, 0, receivedAt, bytes), { reject: toGatewayError(err) }, 'invalid');
+    }
+    if (parsed.kind === 'work_ack') this.ctx.workAcks.sink?.(this, parsed.workAck);
   }
 
   private async onHello(raw: unknown): Promise<void> {
@@ -325,6 +339,11 @@ export class StreamSession implements BudgetMember {
     this.relevance?.rememberWork(work as Parameters<RelevanceStream['rememberWork']>[0]);
     this.write({ work });
     return true;
+  }
+
+  /** After the Hello and before the call closed: work can be sent. */
+  get open(): boolean {
+    return !this.closed && this.hello !== undefined;
   }
 
   /** adapter id + NUL + stream id, once the hello was accepted. */

@@ -1,0 +1,96 @@
+import { ACK, Consumer, declareTopology, TOPOLOGY, voidsStream, WITHDRAWN_ROUTING_KEY, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
+import type { Service } from '../lifecycle';
+import type { Logger } from '../telemetry';
+import { parsePickingWithdrawn, pickingIdOf } from './messages';
+
+/** A set that forgets its oldest entries past `max` (insertion order). */
+export class BoundedSet<T> {
+  private readonly items = new Set<T>();
+  constructor(private readonly max: number) {}
+  add(v: T): void {
+    this.items.delete(v);
+    this.items.add(v);
+    if (this.items.size > this.max) {
+      const oldest = this.items.values().next();
+      if (!oldest.done) this.items.delete(oldest.value);
+    }
+  }
+  has(v: T): boolean {
+    return this.items.has(v);
+  }
+  get size(): number {
+    return this.items.size;
+  }
+}
+
+/** What is known to be void: withdrawn work ids and pickings that are done or cancelled. Pure. */
+export class VoidSet {
+  private readonly work: BoundedSet<string>;
+  private readonly pickings: BoundedSet<number>;
+  constructor(max = 200_000) {
+    this.work = new BoundedSet(max);
+    this.pickings = new BoundedSet(max);
+  }
+  /** Takes one void event (its type and parsed body); false when it is not one. */
+  take(type: string, body: unknown): boolean {
+    if (type === WITHDRAWN_ROUTING_KEY) {
+      const parsed = parsePickingWithdrawn(body);
+      if (!parsed.ok) return false;
+      for (const id of parsed.event.voids) this.work.add(id);
+      if (parsed.event.reason === 'done' || parsed.event.reason === 'cancelled') this.pickings.add(parsed.event.shipment.id);
+      return true;
+    }
+    const picking = pickingIdOf(body);
+    if (picking === undefined) return false;
+    this.pickings.add(picking);
+    return true;
+  }
+  isVoid(workId: string, pickingId: number): boolean {
+    return this.work.has(workId) || this.pickings.has(pickingId);
+  }
+}
+
+export interface VoidFeedOptions {
+  source: ConsumerSource;
+  log: Logger;
+  voids: VoidSet;
+  topology?: TopologyNames;
+}
+
+/**
+ * Reads the voids stream (`logistics.work.voids`, bound to `stock.picking.withdrawn`, `.done` and
+ * `.cancelled`) from its first entry into this sidecar's VoidSet, so the dispatcher drops work that is
+ * void instead of sending it, also for events published while this sidecar was down.
+ */
+export class VoidFeed implements Service {
+  readonly name = 'work-voids';
+  private readonly consumer: Consumer;
+
+  constructor(private readonly opts: VoidFeedOptions) {
+    const names = opts.topology ?? TOPOLOGY;
+    this.consumer = new Consumer(opts.source, (d) => this.handle(d), {
+      queue: voidsStream(names),
+      prefetch: 1000,
+      log: opts.log,
+      consumeArguments: { 'x-stream-offset': 'first' },
+      setup: (ch) => declareTopology(ch, names),
+    });
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.consumer.run(signal);
+  }
+
+  private handle(d: Delivery): Outcome {
+    let body: unknown;
+    try {
+      body = JSON.parse(d.content.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    if (!this.opts.voids.take(String(d.properties.type ?? d.fields.routingKey), body)) {
+      this.opts.log.warn('a void event that is not the canonical payload; ignored by the dispatcher', { messageId: d.properties.messageId });
+    }
+    return ACK; // a stream keeps its entries; the ack only moves this consumer's credit
+  }
+}
