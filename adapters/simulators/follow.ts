@@ -8,7 +8,7 @@
 import { sleep, type Family } from '@logistics-bridge/contract';
 import type { AdapterClient, Work } from '@logistics-bridge/adapter-sdk';
 import { seededRandom } from './common';
-import { parseWork, pickingKey, planJob, workIdOf, type SimUpdate, type Task } from './work';
+import { parseWork, planJob, workIdOf, type SimUpdate, type Task } from './work';
 import { WORK_CAPABILITY } from '../../sidecar/src/work/messages';
 
 /** What the runner needs of a connected AdapterClient (tests pass a double). */
@@ -29,7 +29,7 @@ interface Stage {
   waiters: Array<(ok: boolean) => void>;
 }
 
-/** Per-picking progress of the families run in this process; bounded (oldest pickings forgotten first). */
+/** Per-work progress of the families run in this process; bounded (oldest work forgotten first). */
 export class Floor {
   private readonly stages = new Map<string, Map<Family, Stage>>();
   private readonly withdrawn = new Set<string>();
@@ -159,8 +159,10 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
 
   const seen = new Set<string>();
   const act = async (job: Task, device: string): Promise<void> => {
-    const key = pickingKey(job.header.picking);
+    // One release is one work id for every family (the ready event's id): the floor meets on it, not on
+    // the picking, whose later releases (after an unreserve) are other work.
     const workId = job.header.work_id;
+    const key = workId;
     let ok = false;
     try {
       if (!(await floor.ready(key, o.family, job, o.signal)) || floor.isWithdrawn(workId)) {

@@ -5,7 +5,7 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { AdapterClient, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Family } from '@logistics-bridge/contract';
 import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, type FollowStats } from '../../adapters/simulators';
-import { declareQueue, updatesQueue } from '../../sidecar/src/broker';
+import { declareQueue, poolNames, TOPOLOGY, updatesQueue } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
@@ -47,6 +47,12 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     await declareQueue(conn, updatesQueue(), createLogger('error'));
     await ch.purgeQueue('logistics.updates'); // an earlier run's updates are not this run's
     await ch.close();
+    // Nor its work: an earlier database's pickings have the same names as this one's.
+    for (const queue of ['logistics.device-work', ...FAMILIES.flatMap((f) => ['', '.WH', '.WH2'].map((w) => poolNames(TOPOLOGY, f, w.slice(1)).queue))]) {
+      const c = await conn.createChannel();
+      c.on('error', () => undefined);
+      await c.checkQueue(queue).then(() => c.purgeQueue(queue).then(() => c.close()), () => undefined);
+    }
     const tokens: Record<string, unknown> = { ...EXAMPLE };
     for (const f of FAMILIES) tokens[OTHER_SITE[f].adapterId] = { token: OTHER_SITE[f].token, family: f, devices: ['*'], ratePerSecond: 1000 };
     sidecar = startSidecar(sidecarEnv(t, { HTTP_LISTEN: `127.0.0.1:${httpPort}`, GRPC_LISTEN: grpcAddress, RELAY_WORKER_ID: `e2e-sims-${process.pid}`, GATEWAY_TOKENS: JSON.stringify(tokens), LOG_LEVEL: 'warn' }));
