@@ -4,14 +4,14 @@
  * and instant actions out through master control, and the updates the vehicles' reports mean back to
  * the gateway as SDK update sends (device id = the vehicle's serial number).
  */
-import type { AdapterClient, Work } from '@logistics-bridge/adapter-sdk';
+import { workId, type AdapterClient, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Logger } from './log';
 import type { Effects, Fleet } from './fleet';
 import { parseWork } from './jobs';
 import type { MasterControl } from './master-control';
 
 /** What the glue needs of the SDK client: tests pass the real one or a recorder. */
-export type BridgeLink = Pick<AdapterClient, 'sendUpdate'> & { work(): AsyncIterable<Work> };
+export type BridgeLink = Pick<AdapterClient, 'sendUpdate'> & { work(): AsyncIterable<Work>; ackWork?: AdapterClient['ackWork'] };
 
 export interface FleetAdapterOptions {
   bridge: BridgeLink;
@@ -63,6 +63,9 @@ export async function runFleetAdapter(o: FleetAdapterOptions): Promise<void> {
       if (parsed.kind === 'job') guarded('work', () => o.fleet.addJob(parsed.job));
       else if (parsed.kind === 'withdrawal') guarded('a withdrawal', () => o.fleet.withdraw(parsed.withdrawal));
       else o.log.info('work not for VDA 5050', { reason: parsed.reason });
+      // The gateway keeps work until it is answered (work_ack): taken by the fleet, or refused for good.
+      const id = workId(work);
+      if (id) o.bridge.ackWork?.(id, parsed.kind === 'ignored' ? 'refused' : 'accepted', parsed.kind === 'ignored' ? parsed.reason : '');
     }
   } finally {
     clearInterval(resend);

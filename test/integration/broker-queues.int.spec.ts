@@ -15,6 +15,8 @@ import {
   PublishError,
   REQUEUE,
   consumedQueue,
+  poolNames,
+  poolQueue,
   type Delivery,
   type Outcome,
 } from '../../sidecar/src/broker';
@@ -123,6 +125,25 @@ describe('integration: broker queues, consumer and publisher modes on the real R
     assert.equal(dead && dead.content.toString(), 'poison');
     assert.ok(deliveries >= DELIVERY_LIMIT && deliveries <= DELIVERY_LIMIT + 1, `delivered ${deliveries} times`);
     assert.equal((await ch.checkQueue(q)).messageCount, 0);
+  });
+
+  it('keeps a pool queue\'s work through 30 returns by a closed channel (no delivery limit on this broker, whatever its version)', async () => {
+    const b = await openBroker();
+    const pool = poolNames({ events: `test.broker.${run}.events`, unroutableExchange: '', unroutableQueue: '' }, 'robot_fleet', 'WH');
+    queues.push(pool.queue, `${pool.queue}.dead`);
+    await declareQueue(b.model, { ...poolQueue(pool), bindings: [] }, capture().log);
+    send(pool.queue, ['work-1']);
+    let deliveries = 0;
+    for (let i = 0; i < 30; i++) {
+      const c = await conn.createChannel();
+      const m = await c.get(pool.queue);
+      if (m) deliveries++;
+      await c.close(); // returned unacked, as when an adapter's sidecar stops consuming the pool
+      if (!m) break;
+    }
+    assert.equal(deliveries, 30, 'delivered again after every return');
+    await until('the work back in its queue', async () => (await ch.checkQueue(pool.queue)).messageCount === 1);
+    assert.equal((await ch.checkQueue(`${pool.queue}.dead`)).messageCount, 0);
   });
 
   it('carries out each outcome: ack, requeue, dead-letter with the reason, drop into the dead-letter queue', async () => {

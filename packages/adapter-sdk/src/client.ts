@@ -222,6 +222,20 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     });
   }
 
+  /**
+   * Answers work (or a withdrawal) the gateway sent (Flow 3): `accepted` once the adapter holds it
+   * durably (or removed it), `refused` with a reason when this pool can never do it (it is parked for an
+   * operator). Until then the gateway keeps the work and sends it again after a reconnect. False when no
+   * stream is connected: the work comes again on the next stream, answer it then.
+   */
+  ackWork(workId: string, outcome: 'accepted' | 'refused' = 'accepted', reason = ''): boolean {
+    if (!workId) throw new TypeError('ackWork needs the work id (header.work_id)');
+    const call = this.call;
+    if (!call || !this.connected) return false;
+    call.write({ work_ack: { work_id: workId, outcome: outcome === 'accepted' ? 'OUTCOME_ACCEPTED' : 'OUTCOME_REFUSED', reason: reason.slice(0, 1000) } });
+    return true;
+  }
+
   /** Work from the gateway (Flow 3), in arrival order. The stream stops reading while 256 are unconsumed. */
   async *work(): AsyncGenerator<Work, void, undefined> {
     if (this.workIterating) throw new Error('work() can be iterated once');

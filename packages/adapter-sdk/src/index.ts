@@ -35,6 +35,7 @@ export type {
   PickLine as Line,
 } from '@logistics-bridge/contract';
 export type { Reading, Heartbeat, ScanReading, ScanMode, SorterEvent, SorterEventKind, RobotState, ActionStatus, Work } from './readings';
+export { workId, isWithdrawal } from './readings';
 
 /**
  * Opens the stream, sends the Hello and resolves once the gateway accepted it. Transient failures

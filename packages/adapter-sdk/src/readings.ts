@@ -45,12 +45,29 @@ export type Reading = { heartbeat: Heartbeat } | { scan: ScanReading } | { event
 
 /** Work for the devices (Flow 3), as the gateway sends it; see the `*Work` messages in the protos. */
 export interface Work {
-  /** Which member is set: "expected_scans", "sort_plan", "order" or "instant_action". */
+  /**
+   * Which member is set: "expected_scans", "sort_plan", "order" (work), or a withdrawal of work:
+   * "expected_scans_removed", "sort_plan_removed", "instant_action" (`cancelOrder`). Answer each with
+   * `ackWork(workId(work))` once it is held (or removed); dedupe on the work id.
+   */
   work: string;
   expected_scans?: Record<string, unknown> | null;
   sort_plan?: Record<string, unknown> | null;
   order?: Record<string, unknown> | null;
   instant_action?: Record<string, unknown> | null;
+  expected_scans_removed?: Record<string, unknown> | null;
+  sort_plan_removed?: Record<string, unknown> | null;
+}
+
+/** The `header.work_id` of work or a withdrawal ('' if it has none). */
+export function workId(work: Work): string {
+  const body = (work as unknown as Record<string, unknown>)[work.work] as { header?: { work_id?: unknown } } | null | undefined;
+  return typeof body?.header?.work_id === 'string' ? body.header.work_id : '';
+}
+
+/** True for a withdrawal (removal message, or the robot `cancelOrder` instant action). */
+export function isWithdrawal(work: Work): boolean {
+  return work.work === 'expected_scans_removed' || work.work === 'sort_plan_removed' || (work.work === 'instant_action' && (work.instant_action as { action_type?: unknown } | null)?.action_type === 'cancelOrder');
 }
 
 /** Event time of a reading, for the envelope when the caller gives none. */

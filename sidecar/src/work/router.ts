@@ -1,4 +1,4 @@
-import { ACK, ConfirmPublisher, Consumer, DROP, RELEASE, declarePools, declareTopology, DEVICE_WORK_QUEUE, poolNames, TOPOLOGY, WITHDRAWN_ROUTING_KEY, workQueue, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
+import { ACK, ConfirmPublisher, Consumer, DROP, RELEASE, declarePools, declareQueue, poolQueue, declareTopology, DEVICE_WORK_QUEUE, poolNames, TOPOLOGY, WITHDRAWN_ROUTING_KEY, workQueue, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
 import type { Service } from '../lifecycle';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
@@ -45,6 +45,8 @@ export class WorkRouter implements Service {
       setup: async (ch) => {
         await declareTopology(ch, names);
         await declarePools(ch, names, FAMILIES);
+        // Each family's general pool queue exists before any work is published: no work is ever unroutable.
+        for (const family of FAMILIES) await declareQueue(opts.source, poolQueue(poolNames(names, family, '')), opts.log);
       },
     });
   }
