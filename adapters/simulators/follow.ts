@@ -16,6 +16,8 @@ export interface WorkClient {
   work(): AsyncIterable<Work>;
   sendUpdate: AdapterClient['sendUpdate'];
   sendReading?: AdapterClient['sendReading'];
+  /** The gateway's work_ack; the runner answers every work item with it unless `FollowOptions.ack` is given. */
+  ackWork?: AdapterClient['ackWork'];
   flush(timeoutMs?: number): Promise<void>;
 }
 
@@ -157,6 +159,8 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
     else free.push(device);
   };
 
+  const ackWork = o.client.ackWork?.bind(o.client);
+  const ack = o.ack ?? (ackWork ? (id: string, outcome: 'accepted' | 'refused', reason?: string) => void ackWork(id, outcome, reason) : undefined);
   const seen = new Set<string>();
   const act = async (job: Task, device: string): Promise<void> => {
     // One release is one work id for every family (the ready event's id): the floor meets on it, not on
@@ -210,7 +214,7 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
         stats.invalid += 1;
         o.log?.(`${o.family}: refusing work with ${parsed.path}: ${parsed.message}`);
         const id = workIdOf(raw);
-        if (id) await o.ack?.(id, 'refused', `${parsed.path}: ${parsed.message}`);
+        if (id) await ack?.(id, 'refused', `${parsed.path}: ${parsed.message}`);
         continue;
       }
       const job = parsed.job;
@@ -219,15 +223,15 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
           floor.withdraw(job.workId);
           stats.withdrawn += 1;
         }
-        await o.ack?.(job.workId, 'accepted');
+        await ack?.(job.workId, 'accepted');
         continue;
       }
       if (job.family !== o.family) {
         stats.invalid += 1;
-        await o.ack?.(job.header.work_id, 'refused', `${job.kind} is not work for a ${o.family} adapter`);
+        await ack?.(job.header.work_id, 'refused', `${job.kind} is not work for a ${o.family} adapter`);
         continue;
       }
-      await o.ack?.(job.header.work_id, 'accepted');
+      await ack?.(job.header.work_id, 'accepted');
       if (seen.has(job.header.work_id) || floor.isWithdrawn(job.header.work_id)) {
         stats.repeats += seen.has(job.header.work_id) ? 1 : 0;
         continue;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import amqp, { type ChannelModel } from 'amqplib';
 import { AdapterClient, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Family } from '@logistics-bridge/contract';
-import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, type FollowStats } from '../../adapters/simulators';
+import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, workIdOf, type FollowStats } from '../../adapters/simulators';
 import { declareQueue, poolNames, TOPOLOGY, updatesQueue } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
@@ -109,6 +109,8 @@ describe('e2e: the simulators follow the work they receive on a real database', 
       c.on('work', (w: Work) => {
         const p = parseWork(w);
         if (p.ok && 'header' in p.job) otherSiteWork.push(JSON.stringify(p.job.header.picking));
+        const id = workIdOf(w);
+        if (id) c.ackWork(id, 'accepted'); // taken by the other site: done for its pool
       });
       clients.push(c);
       await c.start();
