@@ -18,7 +18,8 @@ import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../supp
  * work → gateway → simulators → updates → applier → Odoo): they change exactly the pickings they got
  * work for, and those reach `shipped` (or an exception the simulator reported on purpose). Pickings
  * they got no work for stay as they were: released pickings of a second warehouse whose work goes to
- * that warehouse's adapters, a picking waiting for stock, a picking validated by hand before.
+ * that warehouse's adapters, a picking waiting for stock, a picking validated by hand before, and one
+ * released and then cancelled (its work is void).
  */
 const FAMILIES: readonly Family[] = ['robot_fleet', 'barcode', 'sorter'];
 const EXAMPLE = JSON.parse(readFileSync(join(__dirname, '../../deploy/gateway-tokens.example.json'), 'utf8')) as Record<string, unknown>;
@@ -101,6 +102,10 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     const byHand = await pickingOf(await fx.saleOrder(customer, [{ productId: withBarcode, quantity: 1 }]));
     await fx.validatePicking(byHand.id);
     const waiting = await pickingOf(await fx.saleOrder(customer, [{ productId: outOfStock, quantity: 3 }]));
+    // Released, then cancelled: its work is void and must not be acted on.
+    const cancelledSo = await fx.saleOrder(customer, [{ productId: withBarcode, quantity: 2 }]);
+    const cancelled = await pickingOf(cancelledSo);
+    await fx.cancelSaleOrder(cancelledSo.id);
 
     // The other site's adapters: they take WH2's work (and acknowledge it) and do nothing with it.
     const otherSiteWork: string[] = [];
@@ -142,7 +147,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
       const [so] = await fx.searchRead<{ picking_ids: number[] }>('sale.order', [['id', '=', id]], ['picking_ids']);
       other.push(await pickingOf({ pickingIds: so?.picking_ids ?? [] }));
     }
-    const untouched = [byHand, waiting, ...other];
+    const untouched = [byHand, waiting, cancelled, ...other];
     const before = await snapshot(untouched.map((p) => p.id));
     assert.equal(before[waiting.id]?.state === 'assigned', false, 'the waiting picking has no stock');
 
@@ -152,7 +157,11 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     for (;;) {
       rows = await fx.searchRead('stock.picking', [['id', 'in', wh.map((p) => p.id)]], ['name', 'state', 'lb_automation_state', 'lb_last_exception']);
       if (rows.every((r) => r.lb_automation_state === 'shipped' || r.lb_automation_state === 'exception')) break;
-      if (Date.now() > deadline) assert.fail(`not all worked pickings finished: ${JSON.stringify(rows)}\nwork: ${JSON.stringify([...simWork])}\n${sidecar.output().slice(-3000)}`);
+      if (Date.now() > deadline) {
+        const stuck = rows.filter((r) => r.lb_automation_state !== 'shipped' && r.lb_automation_state !== 'exception').map((r) => `stock.picking:${r.id}`);
+        const outbox = await fx.searchRead('logistics.bridge.event', [['aggregate_key', 'in', stuck]], ['uuid', 'event_type', 'aggregate_key', 'state']);
+        assert.fail(`not all worked pickings finished: ${JSON.stringify(rows)}\nwork: ${JSON.stringify([...simWork])}\ntheir events: ${JSON.stringify(outbox)}\n${sidecar.output().slice(-3000)}`);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     // Once more after the last update: nothing else arrives for the untouched ones.
