@@ -5,6 +5,7 @@
  * dispatch): a stage starts once the earlier stages' updates are durable at the gateway, so the applier
  * sees them in that order, and a failed or withdrawn picking goes no further.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { sleep, type Family } from '@logistics-bridge/contract';
 import type { AdapterClient, Work } from '@logistics-bridge/adapter-sdk';
 import { seededRandom } from './common';
@@ -159,6 +160,8 @@ export async function followWork(o: FollowOptions): Promise<FollowStats> {
     else free.push(device);
   };
 
+  // Every device's pause and floor wait listens on the signal (several families share it).
+  if (o.signal) setMaxListeners(Math.max(getMaxListeners(o.signal), 50 + 8 * o.devices.length), o.signal);
   const ackWork = o.client.ackWork?.bind(o.client);
   const ack = o.ack ?? (ackWork ? (id: string, outcome: 'accepted' | 'refused', reason?: string) => void ackWork(id, outcome, reason) : undefined);
   const seen = new Set<string>();

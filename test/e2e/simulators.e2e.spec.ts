@@ -5,7 +5,7 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { AdapterClient, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Family } from '@logistics-bridge/contract';
 import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, workIdOf, type FollowStats } from '../../adapters/simulators';
-import { declareQueue, poolNames, TOPOLOGY, updatesQueue } from '../../sidecar/src/broker';
+import { declareQueue, poolNames, TOPOLOGY, updatesQueue, voidsStream } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
@@ -48,7 +48,13 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     await declareQueue(conn, updatesQueue(), createLogger('error'));
     await ch.purgeQueue('logistics.updates'); // an earlier run's updates are not this run's
     await ch.close();
-    // Nor its work: an earlier database's pickings have the same names as this one's.
+    // Nor its voids (a stream: an earlier database's done pickings have this one's ids), nor its work
+    // (an earlier database's pickings have the same names as this one's).
+    await conn.createChannel().then(async (c) => {
+      c.on('error', () => undefined);
+      await c.deleteQueue(voidsStream(TOPOLOGY).name).catch(() => undefined);
+      await c.close().catch(() => undefined);
+    });
     for (const queue of ['logistics.device-work', ...FAMILIES.flatMap((f) => ['', '.WH', '.WH2'].map((w) => poolNames(TOPOLOGY, f, w.slice(1)).queue))]) {
       const c = await conn.createChannel();
       c.on('error', () => undefined);
