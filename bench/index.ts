@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   relay: () => import('./relay'),
   claim: () => import('./claim'),
   apply: () => import('./apply'),
+  work: () => import('./work'),
 };
 
 async function run(): Promise<void> {

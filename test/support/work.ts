@@ -74,25 +74,39 @@ export async function publishEvents(topology: TopologyNames, events: ReadonlyArr
   await conn.close();
 }
 
-/** Waits until the router consumes its queue (so events published now are routed, not unroutable). */
-export async function routerReady(topology: TopologyNames): Promise<void> {
+/** Waits until `queue` has at least `consumers` consumers. */
+export async function consumed(queue: string, consumers = 1): Promise<void> {
   const conn = await amqp.connect(AMQP_URL);
   try {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 300; i++) {
       const probe = await conn.createChannel();
       probe.on('error', () => undefined);
-      const ok = await probe.checkQueue(`${topology.events}.device-work`).then(
-        (q) => q.consumerCount > 0,
+      const ok = await probe.checkQueue(queue).then(
+        (q) => q.consumerCount >= consumers,
         () => false,
       );
       await probe.close().catch(() => undefined);
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('the work router never consumed its queue');
+    throw new Error(`nobody consumes ${queue}`);
   } finally {
     await conn.close();
   }
+}
+
+/** Waits until the router consumes its queue (so events published now are routed, not unroutable). */
+export function routerReady(topology: TopologyNames): Promise<void> {
+  return consumed(`${topology.events}.device-work`);
+}
+
+/**
+ * Waits until a dispatcher consumes the pool of `family` and `warehouse` (`consumers` of them): the
+ * first adapter of a warehouse ever creates its pool's binding, and work published before goes to the
+ * family's general pool (docs/broker.md, "Work pools").
+ */
+export function poolReady(topology: TopologyNames, family: Family, warehouse: string, consumers = 1): Promise<void> {
+  return consumed(poolNames(topology, family, warehouse).queue, consumers);
 }
 
 /** Messages waiting (ready, not unacked) in a queue. */
@@ -142,7 +156,6 @@ export class WorkAdapter {
   readonly acked: Array<{ kind: string; workId: string; via: number }> = [];
   ack = true;
   ackDelayMs = 0;
-  private seen = 0;
 
   constructor(
     readonly family: Family,
@@ -153,15 +166,15 @@ export class WorkAdapter {
   connect(port: number): TestStream {
     const s = new TestStream(clientFor(this.family, port), tokenOf(ADAPTER[this.family]));
     this.stream = s;
-    this.seen = 0;
+    const cursor = { seen: 0 }; // per stream: a closed stream's late messages must not move the new one's
     s.send({ hello: { adapter_id: ADAPTER[this.family], family: FAMILY_ENUM[this.family], stream_id: this.streamId, capabilities: [CAPABILITY[this.family]], warehouse: this.warehouse } });
-    s.call.on('data', () => this.poll(s, port));
+    s.call.on('data', () => this.poll(s, port, cursor));
     return s;
   }
 
-  private poll(s: TestStream, port: number): void {
-    for (; this.seen < s.received.length; this.seen++) {
-      const w = workOf(s.received[this.seen] as GatewayMsg);
+  private poll(s: TestStream, port: number, cursor: { seen: number }): void {
+    for (; cursor.seen < s.received.length; cursor.seen++) {
+      const w = workOf(s.received[cursor.seen] as GatewayMsg);
       if (!w) continue;
       const entry = { ...w, via: port };
       this.received.push(entry);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { loadSync } from '@grpc/proto-loader';
 import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { DEFAULT_PROTO_ROOT, Outbox, Pacer, backoffDelay, wireMessage, type OutgoingMessage } from '@logistics-bridge/adapter-sdk';
+import { DEFAULT_PROTO_ROOT, Outbox, Pacer, backoffDelay, isWithdrawal, wireMessage, workId, type OutgoingMessage } from '@logistics-bridge/adapter-sdk';
 
 describe('adapter SDK (unit)', () => {
   describe('outbox: resume without gap or duplicate', () => {
@@ -150,6 +150,17 @@ describe('adapter SDK (unit)', () => {
     fresh.take();
     fresh.take();
     assert.equal(fresh.wait(0), 500);
+  });
+
+  it('names the work id of work and withdrawals, and tells withdrawals apart (what ackWork answers)', () => {
+    const header = { work_id: 'evt-1' };
+    assert.equal(workId({ work: 'order', order: { header } }), 'evt-1');
+    assert.equal(workId({ work: 'sort_plan_removed', sort_plan_removed: { header, reason: 'cancelled' } }), 'evt-1');
+    assert.equal(workId({ work: 'order', order: null }), '');
+    assert.equal(isWithdrawal({ work: 'expected_scans_removed', expected_scans_removed: { header } }), true);
+    assert.equal(isWithdrawal({ work: 'instant_action', instant_action: { header, action_type: 'cancelOrder' } }), true);
+    assert.equal(isWithdrawal({ work: 'instant_action', instant_action: { header, action_type: 'startPause' } }), false);
+    assert.equal(isWithdrawal({ work: 'expected_scans', expected_scans: { header } }), false);
   });
 
   it('backoff grows and stays within bounds', () => {
