@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo-simulator <family> <adapter-id> [more simulator flags]: the demo profile's device traffic, for ever.
-# Plays the simulator (adapters/simulators/cli.ts) against the gateway in hour-long runs, each with a new
-# seed (new scans, parcels and missions, so new updates reach Odoo), with the adapter's token from the
+# Runs the simulator (adapters/simulators/cli.ts, following the work it receives) in hour-long runs, each with a new
+# seed (another share of failures on purpose), with the adapter's token from the
 # gateway token file odoo-init generated. Installed in the sidecar image as /usr/local/bin/demo-simulator.
 #   GATEWAY_TOKENS_FILE  the token file (/run/bridge/gateway-tokens.json)
 #   GATEWAY_ADDRESS      the gateway (sidecar:50051)

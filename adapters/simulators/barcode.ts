@@ -6,6 +6,7 @@
  */
 import type { ScannerEvent } from '../barcode';
 import { GS, corruptCheckDigit, expected, gtin13, seededRandom, sscc, type ExpectedUpdate, type Scenario } from './common';
+import { DEFAULT_ADAPTERS } from './defaults';
 
 export interface BarcodeScenarioOptions {
   seed?: number;
@@ -38,7 +39,7 @@ const CATALOGUE: Product[] = [
 
 export function barcodeScenario(o: BarcodeScenarioOptions = {}): Scenario<ScannerEvent> {
   const rnd = seededRandom(o.seed ?? 1);
-  const adapterId = o.adapterId ?? 'scanner-adapter';
+  const adapterId = o.adapterId ?? DEFAULT_ADAPTERS.barcode.adapterId;
   const start = o.startMs ?? Date.now();
   const end = start + (o.durationMs ?? 60_000);
   const warehouse = o.warehouse ?? 'WH';

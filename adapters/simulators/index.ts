@@ -38,3 +38,6 @@ export async function runScenario(s: AnyScenario, sink: ReadingSink, options: Pl
     }
   }
 }
+export { parseWork, planJob, planBarcode, planSorter, planRobot, parcelSscc, productRef, pickingKey, workIdOf, type Job, type Task, type Plan, type PlanContext, type SimUpdate } from './work';
+export { followWork, Floor, WORK_CAPABILITIES, type FollowOptions, type FollowStats, type WorkClient } from './follow';
+export { DEFAULT_ADAPTERS, disconnectLine, familiesOf } from './defaults';

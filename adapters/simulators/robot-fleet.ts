@@ -6,6 +6,7 @@
  */
 import type { FleetMessage, Vda5050State } from '../robot-fleet';
 import { expected, gtin13, seededRandom, type ExpectedUpdate, type Scenario } from './common';
+import { DEFAULT_ADAPTERS } from './defaults';
 
 export interface RobotScenarioOptions {
   seed?: number;
@@ -27,7 +28,7 @@ const PRODUCTS = ['400638133393', '590123412345', '871234567890', '501234567890'
 
 export function robotFleetScenario(o: RobotScenarioOptions = {}): Scenario<FleetMessage> {
   const rnd = seededRandom(o.seed ?? 1);
-  const adapterId = o.adapterId ?? 'fleet-adapter';
+  const adapterId = o.adapterId ?? DEFAULT_ADAPTERS.robot_fleet.adapterId;
   const fleetId = o.fleetId ?? 'fleet-1';
   const start = o.startMs ?? Date.now();
   const end = start + (o.durationMs ?? 60_000);

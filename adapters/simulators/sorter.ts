@@ -5,6 +5,7 @@
  * the sorter into fault for a few seconds. Output: PLC telegrams for adapters/sorter.
  */
 import { expected, seededRandom, sscc, type ExpectedUpdate, type Scenario } from './common';
+import { DEFAULT_ADAPTERS } from './defaults';
 
 export interface SorterScenarioOptions {
   seed?: number;
@@ -32,7 +33,7 @@ const COMPANY_PREFIX = '4012345';
 
 export function sorterScenario(o: SorterScenarioOptions = {}): Scenario<string> {
   const rnd = seededRandom(o.seed ?? 1);
-  const adapterId = o.adapterId ?? 'sorter-adapter';
+  const adapterId = o.adapterId ?? DEFAULT_ADAPTERS.sorter.adapterId;
   const sorterId = o.sorterId ?? 'sorter-1';
   const start = o.startMs ?? Date.now();
   const duration = o.durationMs ?? 60_000;
