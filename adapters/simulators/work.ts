@@ -7,7 +7,7 @@
  * same idempotency keys (they derive from the work id).
  */
 import { z } from 'zod';
-import type { ErpPayloads, ErpUpdateType, Family, PickLine, PickingRef, ProductRef } from '@logistics-bridge/contract';
+import type { DeviceErpPayloads, DeviceUpdateType, Family, PickLine, PickingRef, ProductRef } from '@logistics-bridge/contract';
 import { sscc, type Random } from './common';
 
 const text = z.string().nullish().transform((s) => s ?? '');
@@ -131,10 +131,10 @@ export function pickingKey(ref: PickingRef): string {
 }
 
 /** An update a simulated device sends (through `AdapterClient.sendUpdate`). */
-export interface SimUpdate<T extends ErpUpdateType = ErpUpdateType> {
+export interface SimUpdate<T extends DeviceUpdateType = DeviceUpdateType> {
   deviceId: string;
   type: T;
-  payload: ErpPayloads[T];
+  payload: DeviceErpPayloads[T];
   idempotencyKey: string;
   correlationId: string;
   eventTimeMs: number;
@@ -185,7 +185,7 @@ export function productRef(line: { product_barcode?: string; default_code?: stri
   return undefined;
 }
 
-function update<T extends ErpUpdateType>(job: Task, ctx: PlanContext, type: T, payload: ErpPayloads[T], step: string, offsetMs: number): SimUpdate<T> {
+function update<T extends DeviceUpdateType>(job: Task, ctx: PlanContext, type: T, payload: DeviceErpPayloads[T], step: string, offsetMs: number): SimUpdate<T> {
   return { deviceId: ctx.deviceId, type, payload, idempotencyKey: `${job.header.work_id}:${step}`, correlationId: job.header.correlation_id, eventTimeMs: ctx.nowMs + offsetMs };
 }
 
@@ -213,7 +213,7 @@ export function planBarcode(job: Extract<Job, { kind: 'expected_scans' }>, ctx: 
     return { ok: true, updates: [update(job, ctx, 'receipt.counted', { picking, lines: lines.map(({ product, quantity, lot }) => ({ product, quantity, ...(lot ? { lot } : {}) })) }, 'receipt.counted', 0)] };
   }
   const grams = ctx.rnd.int(300, 12_000);
-  const packed: ErpPayloads['pack.completed'] = { picking, sscc: parcelSscc(picking, 0, ctx.companyPrefix), weight_kg: grams / 1000, lines: lines.map(({ product, quantity }) => ({ product, quantity })) };
+  const packed: DeviceErpPayloads['pack.completed'] = { picking, sscc: parcelSscc(picking, 0, ctx.companyPrefix), weight_kg: grams / 1000, lines: lines.map(({ product, quantity }) => ({ product, quantity })) };
   return { ok: true, updates: [update(job, ctx, 'pick.confirmed', { picking, lines }, 'pick.confirmed', 0), update(job, ctx, 'pack.completed', packed, 'pack.completed', 1)] };
 }
 
@@ -230,7 +230,7 @@ export function planSorter(job: Extract<Job, { kind: 'sort_plan' }>, ctx: PlanCo
   const first = job.entries[0];
   const carrier = first?.carrier || ctx.carrier || 'DHL';
   const tracking = `JJD${String(ctx.rnd.int(0, 999_999_999)).padStart(9, '0')}${String(ctx.rnd.int(0, 999_999_999)).padStart(9, '0')}`;
-  const labelled: ErpPayloads['shipment.labelled'] = { picking, carrier, tracking_number: tracking, sscc: first?.sscc || parcelSscc(picking, 0, ctx.companyPrefix) };
+  const labelled: DeviceErpPayloads['shipment.labelled'] = { picking, carrier, tracking_number: tracking, sscc: first?.sscc || parcelSscc(picking, 0, ctx.companyPrefix) };
   updates.push(update(job, ctx, 'shipment.labelled', labelled, 'shipment.labelled', job.entries.length));
   updates.push(update(job, ctx, 'shipment.dispatched', { picking }, 'shipment.dispatched', job.entries.length + 1));
   return { ok: true, updates };
