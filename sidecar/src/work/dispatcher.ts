@@ -154,7 +154,7 @@ export class WorkDispatcher implements Service {
     }
     const stop = AbortSignal.any([signal, d.lost]);
     while (!stop.aborted) {
-      if (msg.kind === 'work' && this.opts.voids.isVoid(msg.work_id, msg.picking_id)) {
+      if (msg.kind === 'work' && this.opts.voids.isVoid(msg.work_id, msg.picking_id, msg.database)) {
         this.dropped.add(msg.work_id);
         this.opts.log.info('work is void (withdrawn, or its picking done or cancelled); dropped unsent', { queue: pool.queue, workId: msg.work_id });
         return ACK;

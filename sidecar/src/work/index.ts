@@ -2,4 +2,4 @@
 export { WorkRouter, type WorkRouterOptions } from './router';
 export { WorkDispatcher, poolOf, type WorkDispatcherOptions, type WorkTarget } from './dispatcher';
 export { VoidFeed, VoidSet, BoundedSet, type VoidFeedOptions } from './voids';
-export { buildWork, buildWithdrawal, familiesFor, parsePickingReady, parsePickingWithdrawn, parsePoolMessage, pickingIdOf, warehouseCode, WORK_CAPABILITY, type PickingReady, type PickingWithdrawn, type PoolMessage } from './messages';
+export { buildWork, buildWithdrawal, eventDatabase, familiesFor, parsePickingReady, parsePickingWithdrawn, parsePoolMessage, pickingIdOf, warehouseCode, WORK_CAPABILITY, type PickingReady, type PickingWithdrawn, type PoolMessage } from './messages';

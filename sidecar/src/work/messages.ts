@@ -127,13 +127,15 @@ export function buildWithdrawal(family: Family, event: PickingWithdrawn, workId:
 }
 
 /**
- * What a pool queue carries (JSON): work, or the withdrawal of work. `picking_id` lets a sidecar drop
+ * What a pool queue carries (JSON): work, or the withdrawal of work. `picking_id` (with `database`, the
+ * Odoo database of the event: ids repeat across databases and a recreated one) lets a sidecar drop
  * work of a picking it knows is done or cancelled.
  */
 const poolMessage = z.object({
   kind: z.enum(['work', 'withdrawal']),
   work_id: z.string().min(1),
   picking_id: z.number().int(),
+  database: z.string().default(''),
   work: z.record(z.string(), z.unknown()),
 });
 export type PoolMessage = z.infer<typeof poolMessage>;
@@ -141,4 +143,10 @@ export type PoolMessage = z.infer<typeof poolMessage>;
 export function parsePoolMessage(body: unknown): PoolMessage | undefined {
   const r = poolMessage.safeParse(body);
   return r.success ? r.data : undefined;
+}
+
+/** The Odoo database an event came from (the relay's `x-odoo-database` header; '' without one). */
+export function eventDatabase(headers: Record<string, unknown> | undefined): string {
+  const db = headers?.['x-odoo-database'];
+  return typeof db === 'string' ? db : '';
 }

@@ -3,7 +3,7 @@ import type { Service } from '../lifecycle';
 import { backoffDelay, sleep } from '../retry';
 import type { Logger } from '../telemetry';
 import { FAMILIES } from '@logistics-bridge/contract';
-import { buildWithdrawal, buildWork, familiesFor, parsePickingReady, parsePickingWithdrawn, warehouseCode, type PoolMessage } from './messages';
+import { buildWithdrawal, buildWork, eventDatabase, familiesFor, parsePickingReady, parsePickingWithdrawn, warehouseCode, type PoolMessage } from './messages';
 
 export interface WorkRouterOptions {
   /** The Broker's recovering connection (`broker.model`). */
@@ -72,6 +72,7 @@ export class WorkRouter implements Service {
     const withdrawn = (d.properties.type ?? d.fields.routingKey) === WITHDRAWN_ROUTING_KEY;
     const copies: Array<{ family: string; warehouse: string; msg: PoolMessage }> = [];
     const now = Date.now();
+    const database = eventDatabase(d.properties.headers);
     if (withdrawn) {
       const parsed = parsePickingWithdrawn(body);
       if (!parsed.ok) {
@@ -80,7 +81,7 @@ export class WorkRouter implements Service {
       }
       const e = parsed.event;
       for (const family of familiesFor(e.shipment.direction)) {
-        for (const workId of e.voids) copies.push({ family, warehouse: warehouseCode(e.shipment.warehouse), msg: { kind: 'withdrawal', work_id: workId, picking_id: e.shipment.id, work: buildWithdrawal(family, e, workId, correlationId, now) } });
+        for (const workId of e.voids) copies.push({ family, warehouse: warehouseCode(e.shipment.warehouse), msg: { kind: 'withdrawal', work_id: workId, picking_id: e.shipment.id, database, work: buildWithdrawal(family, e, workId, correlationId, now) } });
       }
     } else {
       const event = parsePickingReady(body);
@@ -91,7 +92,7 @@ export class WorkRouter implements Service {
       const work = buildWork(event, messageId, correlationId, now);
       for (const family of FAMILIES) {
         const w = work[family];
-        if (w) copies.push({ family, warehouse: warehouseCode(event.shipment.warehouse), msg: { kind: 'work', work_id: messageId, picking_id: event.shipment.id, work: w } });
+        if (w) copies.push({ family, warehouse: warehouseCode(event.shipment.warehouse), msg: { kind: 'work', work_id: messageId, picking_id: event.shipment.id, database, work: w } });
       }
     }
     const stop = AbortSignal.any([signal, d.lost]);

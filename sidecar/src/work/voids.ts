@@ -1,7 +1,7 @@
 import { ACK, Consumer, declareTopology, TOPOLOGY, voidsStream, WITHDRAWN_ROUTING_KEY, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
 import type { Service } from '../lifecycle';
 import type { Logger } from '../telemetry';
-import { parsePickingWithdrawn, pickingIdOf } from './messages';
+import { eventDatabase, parsePickingWithdrawn, pickingIdOf } from './messages';
 
 /** A set that forgets its oldest entries past `max` (insertion order). */
 export class BoundedSet<T> {
@@ -23,32 +23,38 @@ export class BoundedSet<T> {
   }
 }
 
-/** What is known to be void: withdrawn work ids and pickings that are done or cancelled. Pure. */
+/**
+ * What is known to be void: withdrawn work ids and pickings that are done or cancelled, each picking by
+ * its Odoo database (the event's `x-odoo-database`): picking ids repeat in another database, or in one
+ * recreated under the same name after a restore. Pure.
+ */
 export class VoidSet {
   private readonly work: BoundedSet<string>;
-  private readonly pickings: BoundedSet<number>;
+  private readonly pickings: BoundedSet<string>;
   constructor(max = 200_000) {
     this.work = new BoundedSet(max);
     this.pickings = new BoundedSet(max);
   }
   /** Takes one void event (its type and parsed body); false when it is not one. */
-  take(type: string, body: unknown): boolean {
+  take(type: string, body: unknown, database: string): boolean {
     if (type === WITHDRAWN_ROUTING_KEY) {
       const parsed = parsePickingWithdrawn(body);
       if (!parsed.ok) return false;
       for (const id of parsed.event.voids) this.work.add(id);
-      if (parsed.event.reason === 'done' || parsed.event.reason === 'cancelled') this.pickings.add(parsed.event.shipment.id);
+      if (parsed.event.reason === 'done' || parsed.event.reason === 'cancelled') this.pickings.add(pickingKey(database, parsed.event.shipment.id));
       return true;
     }
     const picking = pickingIdOf(body);
     if (picking === undefined) return false;
-    this.pickings.add(picking);
+    this.pickings.add(pickingKey(database, picking));
     return true;
   }
-  isVoid(workId: string, pickingId: number): boolean {
-    return this.work.has(workId) || this.pickings.has(pickingId);
+  isVoid(workId: string, pickingId: number, database: string): boolean {
+    return this.work.has(workId) || this.pickings.has(pickingKey(database, pickingId));
   }
 }
+
+const pickingKey = (database: string, pickingId: number) => `${database}\u0000${pickingId}`;
 
 export interface VoidFeedOptions {
   source: ConsumerSource;
@@ -88,7 +94,7 @@ export class VoidFeed implements Service {
     } catch {
       body = undefined;
     }
-    if (!this.opts.voids.take(String(d.properties.type ?? d.fields.routingKey), body)) {
+    if (!this.opts.voids.take(String(d.properties.type ?? d.fields.routingKey), body, eventDatabase(d.properties.headers))) {
       this.opts.log.warn('a void event that is not the canonical payload; ignored by the dispatcher', { messageId: d.properties.messageId });
     }
     return ACK; // a stream keeps its entries; the ack only moves this consumer's credit

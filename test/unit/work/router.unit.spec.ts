@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { poolNames, poolQueue, queueArguments, TOPOLOGY, workQueue } from '../../../sidecar/src/broker';
-import { buildWithdrawal, buildWork, parsePickingReady, parsePickingWithdrawn, parsePoolMessage, poolOf, VoidSet, type WorkTarget } from '../../../sidecar/src/work';
+import { buildWithdrawal, buildWork, eventDatabase, parsePickingReady, parsePickingWithdrawn, parsePoolMessage, poolOf, VoidSet, type WorkTarget } from '../../../sidecar/src/work';
 
 /** The ready payload as the addon sends it (docs/relay.md), with the sort destination of issue 11. */
 const ready = {
@@ -59,14 +59,22 @@ describe('work for devices: messages and pools (unit)', () => {
     assert.match(r2.ok ? '' : r2.error, /^voids: /);
   });
 
-  it('knows withdrawn work and done or cancelled pickings as void', () => {
+  it('knows withdrawn work and done or cancelled pickings as void, each picking in its own Odoo database', () => {
     const voids = new VoidSet(10);
-    assert.equal(voids.take('stock.picking.withdrawn', { ...withdrawn, reason: 'unreserved' }), true);
-    assert.equal(voids.isVoid(withdrawn.voids[0] as string, 99), true);
-    assert.equal(voids.isVoid('other', 1), false, 'unreserved voids the listed work only: the picking can be ready again');
-    assert.equal(voids.take('stock.picking.done', { shipment: { id: 1 } }), true);
-    assert.equal(voids.isVoid('other', 1), true);
-    assert.equal(voids.take('stock.picking.cancelled', { nothing: true }), false);
+    assert.equal(voids.take('stock.picking.withdrawn', { ...withdrawn, reason: 'unreserved' }, 'prod'), true);
+    assert.equal(voids.isVoid(withdrawn.voids[0] as string, 99, 'prod'), true);
+    assert.equal(voids.isVoid('other', 1, 'prod'), false, 'unreserved voids the listed work only: the picking can be ready again');
+    assert.equal(voids.take('stock.picking.done', { shipment: { id: 1 } }, 'prod'), true);
+    assert.equal(voids.isVoid('other', 1, 'prod'), true);
+    // The same picking id in another database (or a database recreated from a backup) is other work.
+    assert.equal(voids.isVoid('other', 1, 'staging'), false);
+    assert.equal(voids.take('stock.picking.cancelled', { nothing: true }, 'prod'), false);
+  });
+
+  it('reads the Odoo database of an event from the relay header', () => {
+    assert.equal(eventDatabase({ 'x-odoo-database': 'prod' }), 'prod');
+    assert.equal(eventDatabase({}), '');
+    assert.equal(eventDatabase(undefined), '');
   });
 
   it('puts a stream in the pool of its family and warehouse only with the capability, and a pool queue has no delivery limit on either broker', () => {
