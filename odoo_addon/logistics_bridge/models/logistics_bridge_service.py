@@ -46,6 +46,15 @@ class LogisticsBridgeService(models.AbstractModel):
                 user.write({compat.USER_GROUPS: [Command.set((user[compat.USER_GROUPS] - employee).ids)]})
 
     @api.model
+    def caller_rights(self, groups):
+        """The caller's own rights, for the sidecar's ``doctor``: whether it is an internal user, and which of
+        ``groups`` (XML ids) it has. The service user may read no ``res.users`` record, not even its own
+        through ``search_read``; this answers about the caller only, so it tells nobody anything about others."""
+        user = self.env.user
+        return {'login': user.login, 'internal': user._is_internal(),
+                'groups': {xmlid: user.has_group(xmlid) for xmlid in groups}}
+
+    @api.model
     def key_status(self, key_index):
         """Expiry of the caller's own API key whose first 8 characters are ``key_index`` (Odoo stores that
         prefix in clear as the key's index; the key itself only as a hash). The sidecar warns ahead of it.

@@ -61,3 +61,10 @@ class TestSecurity(LogisticsBridgeCase):
         self.assertIn(service_group, self.service_user[compat.USER_GROUPS])
         self.assertTrue(person._is_internal(), 'a warehouse user who also has the service group keeps Internal User')
         self.assertFalse(service_group[compat.GROUP_IMPLIED] & employee)
+
+    def test_caller_rights_answers_about_the_caller_only(self):
+        asked = ['logistics_bridge.logistics_bridge_group_service', 'base.group_system']
+        answer = self.env(user=self.service_user)['logistics.bridge.service'].caller_rights(asked)
+        self.assertEqual(answer, {'login': 'lb_service', 'internal': False,
+                                  'groups': {asked[0]: True, 'base.group_system': False}})
+        self.assertTrue(self.env['logistics.bridge.service'].caller_rights(asked)['groups']['base.group_system'])

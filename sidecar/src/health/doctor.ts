@@ -1,12 +1,15 @@
+import { z } from 'zod';
 import { odooChecks, bridgePing, odooCall, type OdooCheckDeps } from './checks';
 import { CheckFailure, type CheckResult, type ReadinessCheck } from './server';
 import { checkTlsFiles, type TlsFiles } from './tls';
+
+const callerRights = z.object({ internal: z.boolean(), groups: z.record(z.string(), z.boolean()) });
 
 /**
  * The oldest addon version (the part after the Odoo series: `18.0.1.1.0` is 1.1.0) whose API this sidecar
  * calls; test/unit/health/doctor.unit.spec.ts keeps it at most the manifest's.
  */
-export const MIN_ADDON_VERSION = '1.1.0';
+export const MIN_ADDON_VERSION = '1.2.0';
 export const SERVICE_GROUP = 'logistics_bridge.logistics_bridge_group_service';
 /** Groups the service user must not have (DESIGN.md invariant 6: only what the bridge needs). */
 export const ADMIN_GROUPS = ['base.group_system', 'base.group_erp_manager'] as const;
@@ -58,15 +61,17 @@ export function doctorChecks(d: DoctorDeps): ReadinessCheck[] {
       name: 'rights',
       after: 'logistics_bridge',
       check: async () => {
-        const users = await call(() => d.odoo.executeKw('res.users', 'search_read', [[['login', '=', d.target.login]], ['id']], {}, { idempotent: true }));
-        const id = Array.isArray(users) ? (users[0] as { id?: unknown } | undefined)?.id : undefined;
-        if (typeof id !== 'number') throw new CheckFailure(`the service user "${d.target.login}" cannot read its own user record`, 'give it the group Logistics Bridge / Integration service (deploy/create_service_user.py)');
-        const has = (group: string) => call(async () => (await d.odoo.executeKw('res.users', 'has_group', [[id]], { group_ext_id: group }, { idempotent: true })) === true);
-        if (!(await has(SERVICE_GROUP))) throw new CheckFailure(`the service user "${d.target.login}" lacks the group Logistics Bridge / Integration service`, `in Odoo, Settings › Users › ${d.target.login}: add the group (deploy/create_service_user.py does it)`);
-        const admin: string[] = [];
-        for (const g of ADMIN_GROUPS) if (await has(g)) admin.push(g);
+        // The addon answers about the caller: the service user may read no res.users record (invariant 6).
+        const answer = await call(() => d.odoo.executeKw('logistics.bridge.service', 'caller_rights', [[SERVICE_GROUP, ...ADMIN_GROUPS]], {}, { idempotent: true }));
+        const rights = callerRights.safeParse(answer);
+        if (!rights.success) throw new CheckFailure(`the addon answered caller_rights with ${JSON.stringify(answer)}`, `upgrade the addon to ${MIN_ADDON_VERSION} or newer: odoo-bin -d ${d.target.db} -u logistics_bridge`);
+        const { groups, internal } = rights.data;
+        if (!groups[SERVICE_GROUP]) throw new CheckFailure(`the service user "${d.target.login}" lacks the group Logistics Bridge / Integration service`, `in Odoo, Settings › Users › ${d.target.login}: add the group (deploy/create_service_user.py does it)`);
+        const admin = ADMIN_GROUPS.filter((g) => groups[g]);
         if (admin.length) throw new CheckFailure(`the service user "${d.target.login}" has administrator rights (${admin.join(', ')}): more than the bridge needs`, `in Odoo, Settings › Users › ${d.target.login}: set Administration to none; the Integration service group is all it needs`);
-        return `${d.target.login}: Integration service group, no administrator rights`;
+        const detail = `${d.target.login}: Integration service group, no administrator rights`;
+        if (internal) return { detail, warning: 'it is an Internal User, so it can read partners, products and users through the API: upgrade the addon (it takes Internal User from an account that has only the service group) or run deploy/create_service_user.py' };
+        return detail;
       },
     },
     {

@@ -11,17 +11,19 @@ const ROOT = resolve(__dirname, '../../..');
 const target = { url: 'http://odoo:8069', db: 'odoo', login: 'logistics-bridge', keyWarnDays: 14 };
 
 /** An Odoo that answers the doctor's calls as told. */
-function fakeOdoo(o: { version?: string; groups?: string[]; refuseKey?: boolean; expires?: Date | null } = {}): DoctorDeps['odoo'] {
+function fakeOdoo(o: { version?: string; groups?: string[]; internal?: boolean; refuseKey?: boolean; expires?: Date | null } = {}): DoctorDeps['odoo'] {
   const groups = new Set(o.groups ?? ['logistics_bridge.logistics_bridge_group_service']);
   return {
     version: async () => ({ server_version: '18.0', server_version_info: [18, 0, 0, 'final', 0, ''], protocol_version: 1 }) as never,
     keyStatus: async () => ({ found: true, expires_at: o.expires ?? null }),
-    executeKw: async (model: string, method: string, _args: unknown[], kwargs: Record<string, unknown> = {}) => {
+    executeKw: async (model: string, method: string, args: unknown[]) => {
       if (o.refuseKey) throw new OdooAuthError('Access Denied', 'odoo.exceptions.AccessDenied');
       if (method === 'context_get') return { lang: 'en_US' };
-      if (method === 'bridge_ping') return { addon_version: o.version ?? '18.0.1.1.0', database: 'odoo', login: 'logistics-bridge' };
-      if (model === 'res.users' && method === 'search_read') return [{ id: 7 }];
-      if (model === 'res.users' && method === 'has_group') return groups.has(kwargs.group_ext_id as string);
+      if (method === 'bridge_ping') return { addon_version: o.version ?? '18.0.1.2.0', database: 'odoo', login: 'logistics-bridge' };
+      if (model === 'logistics.bridge.service' && method === 'caller_rights') {
+        const asked = args[0] as string[];
+        return { login: 'logistics-bridge', internal: o.internal ?? false, groups: Object.fromEntries(asked.map((g) => [g, groups.has(g)])) };
+      }
       throw new Error(`unexpected call ${model}.${method}`);
     },
   };
@@ -36,7 +38,7 @@ describe('doctor: one line per check, ok or the fix (unit)', () => {
   it('says ok on each line when everything is as it should be', async () => {
     const text = await run({});
     for (const name of ['odoo', 'odoo_login', 'logistics_bridge', 'api_key', 'addon_version', 'rights', 'rabbitmq_topology', 'gateway_tls']) assert.match(text, new RegExp(`^ok +${name} `, 'm'), text);
-    assert.match(text, /^ok +addon_version +18\.0\.1\.1\.0 \(this sidecar needs 1\.1\.0 or newer\)$/m);
+    assert.match(text, /^ok +addon_version +18\.0\.1\.2\.0 \(this sidecar needs 1\.2\.0 or newer\)$/m);
   });
 
   it('names the fix when the service user is an administrator, or lacks its group', async () => {
@@ -46,9 +48,13 @@ describe('doctor: one line per check, ok or the fix (unit)', () => {
     assert.match(await run({ odoo: fakeOdoo({ groups: [] }) }), /^FAIL rights +the service user "logistics-bridge" lacks the group Logistics Bridge \/ Integration service/m);
   });
 
+  it('warns when the service user is an Internal User (it could read partners, products and users)', async () => {
+    assert.match(await run({ odoo: fakeOdoo({ internal: true }) }), /^WARN rights +logistics-bridge: Integration service group, no administrator rights: it is an Internal User/m);
+  });
+
   it('refuses an addon older than this sidecar, and says the key was refused with the same words as /readyz', async () => {
-    const old = await run({ odoo: fakeOdoo({ version: '18.0.1.0.3' }) });
-    assert.match(old, /^FAIL addon_version +the addon in database "odoo" is 18\.0\.1\.0\.3, this sidecar needs 1\.1\.0 or newer$/m);
+    const old = await run({ odoo: fakeOdoo({ version: '18.0.1.1.0' }) });
+    assert.match(old, /^FAIL addon_version +the addon in database "odoo" is 18\.0\.1\.1\.0, this sidecar needs 1\.2\.0 or newer$/m);
     assert.match(old, /fix: upgrade the addon: odoo-bin -d odoo -u logistics_bridge/);
     const refused = await run({ odoo: fakeOdoo({ refuseKey: true }) });
     assert.match(refused, /^FAIL odoo_login +the API key was refused for login "logistics-bridge" on database "odoo"$/m);
