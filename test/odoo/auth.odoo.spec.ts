@@ -9,8 +9,9 @@ describe(`odoo tier: the Odoo client against a real Odoo ${seriesOf()} (${series
     const client = new OdooClient({ url: t.url, db: t.db, login: t.service.login, secret: t.service.secret });
     const uid = await client.authenticate();
     assert.ok(uid > 0);
-    const me = (await client.executeKw('res.users', 'read', [[uid], ['login']])) as Array<{ login: string }>;
-    assert.equal(me[0]?.login, t.service.login);
+    // It reads no res.users record, not even its own (invariant 6): the bridge's own API says who called.
+    const me = (await client.executeKw('logistics.bridge.event', 'bridge_ping', [])) as { login: string };
+    assert.equal(me.login, t.service.login);
     client.close();
   });
 
