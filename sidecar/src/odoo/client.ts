@@ -109,7 +109,8 @@ export class OdooClient {
 
   /**
    * Checks the credentials and returns the service user's id; throws OdooAuthError for a wrong login or
-   * key. JSON-RPC logs in; JSON-2 has no login, so the bearer key is checked by reading the user.
+   * key. JSON-RPC logs in; JSON-2 has no login, so the bearer key is checked with `res.users.context_get`,
+   * which answers the caller's uid (the service user may search no res.users record, not even its own).
    */
   async authenticate(signal?: AbortSignal): Promise<number> {
     const protocol = await this.protocol(signal);
@@ -118,8 +119,8 @@ export class OdooClient {
     if (protocol === 'json2') {
       this.assertApiKey();
       try {
-        const ids = await this.send(json2Request(this.opts.db, this.secret, 'res.users', 'search', { domain: [['login', '=', this.opts.login]], limit: 1 }), parseJson2Answer, { idempotent: true, signal });
-        uid = Array.isArray(ids) ? ids[0] : undefined;
+        const context = await this.send(json2Request(this.opts.db, this.secret, 'res.users', 'context_get', {}), parseJson2Answer, { idempotent: true, signal });
+        uid = context && typeof context === 'object' ? (context as { uid?: unknown }).uid : undefined;
       } catch (err) {
         throw err instanceof OdooAuthError ? refused() : err;
       }
