@@ -344,7 +344,14 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       await second.flush(20_000);
       await sleep(5_000);
       await second.close(5_000);
-      // Acknowledged once: a third connection gets nothing again.
+      // Acknowledged once: with no consumer left on the pool, RabbitMQ holds nothing unacked for it any
+      // more (it would have taken back what was not acknowledged), and a third connection gets nothing again.
+      await until('no consumer on the pool', async () => {
+        const c = await conn!.createChannel();
+        const q = await c.checkQueue(poolNames(TOPOLOGY, 'barcode', AWAY.warehouse).queue);
+        await c.close();
+        return q.consumerCount === 0;
+      }, 30_000);
       const third = await session(3);
       await sleep(10_000);
       await third.close(5_000);
