@@ -93,7 +93,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     await fx.call('stock.warehouse', 'create', [{ name: 'Second site', code: 'WH2' }]);
     const [wh2] = await fx.searchRead<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [['code', '=', 'WH2']], ['lot_stock_id']);
     assert.ok(wh2);
-    const withBarcode = await fx.product({ name: 'Sim widget', barcode: '4006381333955', defaultCode: 'SIM-1' });
+    const withBarcode = await fx.product({ name: 'Sim widget', barcode: '4006381335102', defaultCode: 'SIM-1' });
     const withoutBarcode = await fx.product({ name: 'Sim gadget', defaultCode: 'SIM-2' });
     const outOfStock = await fx.product({ name: 'Sim backlog item', barcode: '5901234123457' });
     for (const p of [withBarcode, withoutBarcode]) await fx.setStock(p, 500);

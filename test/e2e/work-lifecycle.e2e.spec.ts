@@ -140,7 +140,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
   }
 
   it('1. a backorder made by a split partial validation gets its ready event and its work, and the simulators take it to shipped', async () => {
-    const product = await fx.product({ name: 'Lifecycle widget', barcode: '4006381333931', defaultCode: 'LC-1' });
+    const product = await fx.product({ name: 'Lifecycle widget', barcode: '4006381336109', defaultCode: 'LC-1' });
     await fx.setStock(product, 500);
     const [mainWh] = await fx.searchRead<{ id: number }>('stock.warehouse', [['code', '=', 'WH']], ['id']);
     assert.ok(mainWh);
@@ -209,7 +209,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
   });
 
   it('2. a picking cancelled in Odoo while its robot order runs on the AGV: the AGV gets cancelOrder, nothing is confirmed', async () => {
-    const product = await fx.product({ name: 'Lifecycle pallet', barcode: '4006381333948', defaultCode: 'LC-2' });
+    const product = await fx.product({ name: 'Lifecycle pallet', barcode: '4006381336208', defaultCode: 'LC-2' });
     const wh = await warehouse(VDA.warehouse, product);
     // The layout the admin maintains: the warehouse's stock location and a dock to drop at.
     const dock = (await fx.call('stock.location', 'create', [{ name: 'Dock', location_id: wh.view, usage: 'internal', barcode: `${VDA.warehouse}DOCK` }])) as number;
@@ -292,7 +292,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
         this.skip();
       }
       this.timeout(AWAY_MS + 300_000);
-      const product = await fx.product({ name: 'Lifecycle parcel', barcode: '4006381333955', defaultCode: 'LC-3' });
+      const product = await fx.product({ name: 'Lifecycle parcel', barcode: '4006381336307', defaultCode: 'LC-3' });
       const wh = await warehouse(AWAY.warehouse, product);
       const opts = { address: grpcAddress, token: AWAY.token, family: 'barcode' as const, adapterId: AWAY.adapterId, hello: { warehouse: AWAY.warehouse, capabilities: ['work.expected_scans'] } };
       const received: Array<{ id: string; picking: string; session: number }> = [];
