@@ -3,7 +3,6 @@
  * tracking-number check digits, request authentication, from partner items to contract updates) and
  * the two doors over them (HTTP, AMQP).
  */
-export { trackingNumberProblem, trackingScheme, s10CheckDigit, ups1zCheckDigit, type TrackingScheme } from './tracking-number';
 export {
   normaliseCarrierWebhook,
   isCarrierPlatform,

@@ -1,11 +1,11 @@
 import { ACK, Consumer, deadLetter, declarePools, declareTopology, DROP, poolNames, poolQueue, RELEASE, TOPOLOGY, type ConsumerSource, type Delivery, type Outcome, type PoolNames, type TopologyNames } from '../broker';
 import { FAMILIES, type Family, type ParsedWorkAck } from '@logistics-bridge/contract';
-import type { GatewayMetrics } from '../devices/gateway';
+import { StreamStateMap, type GatewayMetrics } from '../devices/gateway';
 import type { Service } from '../lifecycle';
 import { sleep } from '../retry';
 import type { Logger } from '../telemetry';
 import { parsePoolMessage, WORK_CAPABILITY, type PoolMessage } from './messages';
-import { BoundedSet, type VoidSet } from './voids';
+import type { VoidSet } from './voids';
 
 /** What the dispatcher needs of a connected adapter stream (the gateway's StreamSession). */
 export interface WorkTarget {
@@ -65,7 +65,7 @@ export class WorkDispatcher implements Service {
   /** Work id -> stream it was last sent to (a withdrawal prefers it). */
   private readonly sentTo = new Map<string, string>();
   /** Work ids this sidecar acked unsent because they were void (their withdrawal is not sent either). */
-  private readonly dropped = new BoundedSet<string>(100_000);
+  private readonly dropped = new StreamStateMap<true>(100_000);
   private turn = 0;
 
   constructor(private readonly opts: WorkDispatcherOptions) {
@@ -155,11 +155,11 @@ export class WorkDispatcher implements Service {
     const stop = AbortSignal.any([signal, d.lost]);
     while (!stop.aborted) {
       if (msg.kind === 'work' && this.opts.voids.isVoid(msg.work_id, msg.picking_id, msg.database)) {
-        this.dropped.add(msg.work_id);
+        this.dropped.set(msg.work_id, true);
         this.opts.log.info('work is void (withdrawn, or its picking done or cancelled); dropped unsent', { queue: pool.queue, workId: msg.work_id });
         return ACK;
       }
-      if (msg.kind === 'withdrawal' && this.dropped.has(msg.work_id)) return ACK;
+      if (msg.kind === 'withdrawal' && this.dropped.get(msg.work_id) !== undefined) return ACK;
       const candidates = this.targets(pool, family);
       const preferred = msg.kind === 'withdrawal' ? candidates.find((t) => t.streamKey === this.sentTo.get(msg.work_id)) : undefined;
       const target = preferred ?? candidates[this.turn++ % Math.max(1, candidates.length)];

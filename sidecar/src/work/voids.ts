@@ -1,27 +1,8 @@
 import { ACK, Consumer, declareTopology, TOPOLOGY, voidsStream, WITHDRAWN_ROUTING_KEY, type ConsumerSource, type Delivery, type Outcome, type TopologyNames } from '../broker';
+import { StreamStateMap } from '../devices/gateway';
 import type { Service } from '../lifecycle';
 import type { Logger } from '../telemetry';
 import { eventDatabase, parsePickingWithdrawn, pickingIdOf } from './messages';
-
-/** A set that forgets its oldest entries past `max` (insertion order). */
-export class BoundedSet<T> {
-  private readonly items = new Set<T>();
-  constructor(private readonly max: number) {}
-  add(v: T): void {
-    this.items.delete(v);
-    this.items.add(v);
-    if (this.items.size > this.max) {
-      const oldest = this.items.values().next();
-      if (!oldest.done) this.items.delete(oldest.value);
-    }
-  }
-  has(v: T): boolean {
-    return this.items.has(v);
-  }
-  get size(): number {
-    return this.items.size;
-  }
-}
 
 /**
  * What is known to be void: withdrawn work ids and pickings that are done or cancelled, each picking by
@@ -29,28 +10,29 @@ export class BoundedSet<T> {
  * recreated under the same name after a restore. Pure.
  */
 export class VoidSet {
-  private readonly work: BoundedSet<string>;
-  private readonly pickings: BoundedSet<string>;
+  // Bounded (the gateway's bounded map, nothing pinned): past `max` entries the oldest are forgotten.
+  private readonly work: StreamStateMap<true>;
+  private readonly pickings: StreamStateMap<true>;
   constructor(max = 200_000) {
-    this.work = new BoundedSet(max);
-    this.pickings = new BoundedSet(max);
+    this.work = new StreamStateMap(max);
+    this.pickings = new StreamStateMap(max);
   }
   /** Takes one void event (its type and parsed body); false when it is not one. */
   take(type: string, body: unknown, database: string): boolean {
     if (type === WITHDRAWN_ROUTING_KEY) {
       const parsed = parsePickingWithdrawn(body);
       if (!parsed.ok) return false;
-      for (const id of parsed.event.voids) this.work.add(id);
-      if (parsed.event.reason === 'done' || parsed.event.reason === 'cancelled') this.pickings.add(pickingKey(database, parsed.event.shipment.id));
+      for (const id of parsed.event.voids) this.work.set(id, true);
+      if (parsed.event.reason === 'done' || parsed.event.reason === 'cancelled') this.pickings.set(pickingKey(database, parsed.event.shipment.id), true);
       return true;
     }
     const picking = pickingIdOf(body);
     if (picking === undefined) return false;
-    this.pickings.add(pickingKey(database, picking));
+    this.pickings.set(pickingKey(database, picking), true);
     return true;
   }
   isVoid(workId: string, pickingId: number, database: string): boolean {
-    return this.work.has(workId) || this.pickings.has(pickingKey(database, pickingId));
+    return this.work.get(workId) !== undefined || this.pickings.get(pickingKey(database, pickingId)) !== undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { s10CheckDigit, trackingNumberProblem, trackingScheme, ups1zCheckDigit } from '../../../sidecar/src/partners';
+import { s10CheckDigit, trackingNumberProblem, trackingScheme, ups1zCheckDigit } from '@logistics-bridge/contract';
 
 describe('tracking numbers with a check digit', () => {
   it('computes the UPU S10 check digit, with its two special cases', () => {
