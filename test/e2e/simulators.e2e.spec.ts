@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import amqp, { type ChannelModel } from 'amqplib';
 import { AdapterClient, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Family } from '@logistics-bridge/contract';
 import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, workIdOf, type FollowStats } from '../../adapters/simulators';
-import { declareQueue, poolNames, TOPOLOGY, updatesQueue, voidsStream } from '../../sidecar/src/broker';
-import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
-import { AMQP_URL } from '../support/env';
-import { freePort } from '../support/odoo';
-import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../support/sidecar';
+import { startWorkChain, type WorkChain } from '../support/work-chain';
 
 /**
  * The reference simulators against a real database, through the whole chain (Odoo → relay → RabbitMQ →
@@ -32,48 +27,20 @@ const SNAPSHOT = ['state', 'lb_automation_state', 'carrier_tracking_ref', 'lb_so
 
 describe('e2e: the simulators follow the work they receive on a real database', function () {
   this.timeout(300_000);
-  let sidecar: SidecarProcess;
+  let chain: WorkChain;
   let fx: OdooFixtures;
-  let conn: ChannelModel | undefined;
-  let grpcAddress = '';
   const clients: AdapterClient[] = [];
 
   before(async () => {
     const t = odooTarget();
     fx = await OdooFixtures.connect({ url: t.url, db: t.db, login: t.admin.login, password: t.admin.secret });
-    const httpPort = await freePort();
-    grpcAddress = `127.0.0.1:${await freePort()}`;
-    conn = await amqp.connect(AMQP_URL);
-    const ch = await conn.createChannel();
-    await declareQueue(conn, updatesQueue(), createLogger('error'));
-    await ch.purgeQueue('logistics.updates'); // an earlier run's updates are not this run's
-    await ch.close();
-    // Nor its voids (a stream: an earlier database's done pickings have this one's ids), nor its work
-    // (an earlier database's pickings have the same names as this one's).
-    await conn.createChannel().then(async (c) => {
-      c.on('error', () => undefined);
-      await c.deleteQueue(voidsStream(TOPOLOGY).name).catch(() => undefined);
-      await c.close().catch(() => undefined);
-    });
-    for (const queue of ['logistics.device-work', ...FAMILIES.flatMap((f) => ['', '.WH', '.WH2'].map((w) => poolNames(TOPOLOGY, f, w.slice(1)).queue))]) {
-      const c = await conn.createChannel();
-      c.on('error', () => undefined);
-      await c.checkQueue(queue).then(() => c.purgeQueue(queue).then(() => c.close()), () => undefined);
-    }
     const tokens: Record<string, unknown> = { ...EXAMPLE };
     for (const f of FAMILIES) tokens[OTHER_SITE[f].adapterId] = { token: OTHER_SITE[f].token, family: f, devices: ['*'], ratePerSecond: 1000 };
-    sidecar = startSidecar(sidecarEnv(t, { HTTP_LISTEN: `127.0.0.1:${httpPort}`, GRPC_LISTEN: grpcAddress, RELAY_WORKER_ID: `e2e-sims-${process.pid}`, GATEWAY_TOKENS: JSON.stringify(tokens), LOG_LEVEL: 'warn' }));
-    const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
-    assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready.body)}\n${sidecar.output()}`);
+    chain = await startWorkChain({ workerId: 'e2e-sims', warehouses: ['', 'WH', 'WH2'], tokens });
   });
 
   after(async () => {
-    await Promise.all(clients.map((c) => c.close(2_000).catch(() => undefined)));
-    if (sidecar && sidecar.child.exitCode === null) {
-      sidecar.child.kill('SIGTERM');
-      await sidecar.exited;
-    }
-    await conn?.close().catch(() => undefined);
+    await chain?.stop(clients);
   });
 
   async function pickingOf(so: { pickingIds: number[] }): Promise<{ id: number; name: string }> {
@@ -116,7 +83,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     // The other site's adapters: they take WH2's work (and acknowledge it) and do nothing with it.
     const otherSiteWork: string[] = [];
     for (const f of FAMILIES) {
-      const c = new AdapterClient({ address: grpcAddress, token: OTHER_SITE[f].token, family: f, adapterId: OTHER_SITE[f].adapterId, hello: { warehouse: 'WH2', capabilities: [WORK_CAPABILITIES[f]] } });
+      const c = new AdapterClient({ address: chain.grpcAddress, token: OTHER_SITE[f].token, family: f, adapterId: OTHER_SITE[f].adapterId, hello: { warehouse: 'WH2', capabilities: [WORK_CAPABILITIES[f]] } });
       c.on('work', (w: Work) => {
         const p = parseWork(w);
         if (p.ok && 'header' in p.job) otherSiteWork.push(JSON.stringify(p.job.header.picking));
@@ -133,7 +100,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
     const simWork = new Map<Family, string[]>();
     const runs: Array<Promise<FollowStats>> = [];
     for (const f of FAMILIES) {
-      const c = new AdapterClient({ address: grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]], model: `${f}-simulator` } });
+      const c = new AdapterClient({ address: chain.grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]], model: `${f}-simulator` } });
       c.on('work', (w: Work) => {
         const p = parseWork(w);
         if (p.ok && 'header' in p.job) simWork.set(f, [...(simWork.get(f) ?? []), JSON.stringify(p.job.header.picking)]);
@@ -166,7 +133,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
       if (Date.now() > deadline) {
         const stuck = rows.filter((r) => r.lb_automation_state !== 'shipped' && r.lb_automation_state !== 'exception').map((r) => `stock.picking:${r.id}`);
         const outbox = await fx.searchRead('logistics.bridge.event', [['aggregate_key', 'in', stuck]], ['uuid', 'event_type', 'aggregate_key', 'state']);
-        assert.fail(`not all worked pickings finished: ${JSON.stringify(rows)}\nwork: ${JSON.stringify([...simWork])}\ntheir events: ${JSON.stringify(outbox)}\n${sidecar.output().slice(-3000)}`);
+        assert.fail(`not all worked pickings finished: ${JSON.stringify(rows)}\nwork: ${JSON.stringify([...simWork])}\ntheir events: ${JSON.stringify(outbox)}\n${chain.sidecar.output().slice(-3000)}`);
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import amqp, { type ChannelModel } from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
 import { AdapterClient, connect, type Work } from '@logistics-bridge/adapter-sdk';
 import type { Family } from '@logistics-bridge/contract';
 import { DEFAULT_ADAPTERS, Floor, WORK_CAPABILITIES, followWork, parseWork, workIdOf, type FollowStats } from '../../adapters/simulators';
 import { Fleet, MasterControl, SimulatedAgv, parseLayout, runFleetAdapter } from '../../adapters/vda5050';
-import { brokerMajor, declareQueue, poolNames, TOPOLOGY, updatesQueue, voidsStream } from '../../sidecar/src/broker';
+import { poolNames, TOPOLOGY } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
-import { AMQP_URL } from '../support/env';
-import { freePort, locateOdoo } from '../support/odoo';
-import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../support/sidecar';
+import { locateOdoo } from '../support/odoo';
+import { startWorkChain, type WorkChain } from '../support/work-chain';
 
 /**
  * Issue 11's "Done when", through the whole chain (Odoo → relay → RabbitMQ → work router → pool
@@ -52,54 +50,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('e2e: work through its life cycle on a real database (backorder, cancelled robot order, adapter away)', function () {
   this.timeout(600_000);
-  let sidecar: SidecarProcess;
+  let chain: WorkChain;
   let fx: OdooFixtures;
-  let conn: ChannelModel | undefined;
-  let grpcAddress = '';
   let customer = 0;
-  let major = 0;
   const clients: AdapterClient[] = [];
 
   before(async () => {
     const t = odooTarget();
     fx = await OdooFixtures.connect({ url: t.url, db: t.db, login: t.admin.login, password: t.admin.secret });
-    const httpPort = await freePort();
-    grpcAddress = `127.0.0.1:${await freePort()}`;
-    conn = await amqp.connect(AMQP_URL);
-    const ch = await conn.createChannel();
-    await declareQueue(conn, updatesQueue(), createLogger('error'));
-    await ch.purgeQueue('logistics.updates'); // an earlier run's updates are not this run's
-    major = brokerMajor(ch);
-    await ch.close();
-    // Nor its voids (an earlier database's done pickings have this one's ids), nor its work.
-    await conn.createChannel().then(async (c) => {
-      c.on('error', () => undefined);
-      await c.deleteQueue(voidsStream(TOPOLOGY).name).catch(() => undefined);
-      await c.close().catch(() => undefined);
-    });
-    const warehouses = ['', 'WH', VDA.warehouse, AWAY.warehouse];
-    for (const queue of ['logistics.device-work', ...FAMILIES.flatMap((f) => warehouses.map((w) => poolNames(TOPOLOGY, f, w).queue))]) {
-      const c = await conn.createChannel();
-      c.on('error', () => undefined);
-      await c.checkQueue(queue).then(() => c.purgeQueue(queue).then(() => c.close()), () => undefined);
-    }
     const tokens: Record<string, unknown> = { ...EXAMPLE };
     tokens[VDA.adapterId] = { token: VDA.token, family: 'robot_fleet', devices: ['*'], ratePerSecond: 1000 };
     tokens[AWAY.adapterId] = { token: AWAY.token, family: 'barcode', devices: ['*'], ratePerSecond: 1000 };
     tokens[READER.adapterId] = { token: READER.token, family: 'barcode', devices: ['*'], ratePerSecond: 1000 };
-    sidecar = startSidecar(sidecarEnv(t, { HTTP_LISTEN: `127.0.0.1:${httpPort}`, GRPC_LISTEN: grpcAddress, RELAY_WORKER_ID: `e2e-lifecycle-${process.pid}`, GATEWAY_TOKENS: JSON.stringify(tokens), LOG_LEVEL: 'warn' }));
-    const ready = await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
-    assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready.body)}\n${sidecar.output()}`);
+    chain = await startWorkChain({ workerId: 'e2e-lifecycle', warehouses: ['', 'WH', VDA.warehouse, AWAY.warehouse], tokens });
     customer = await fx.partner('Lifecycle customer');
   });
 
   after(async () => {
-    await Promise.all(clients.map((c) => c.close(2_000).catch(() => undefined)));
-    if (sidecar && sidecar.child.exitCode === null) {
-      sidecar.child.kill('SIGTERM');
-      await sidecar.exited;
-    }
-    await conn?.close().catch(() => undefined);
+    await chain?.stop(clients);
   });
 
   /** A warehouse of its own for a case, with stock of the product in its stock location. */
@@ -126,7 +94,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
   /** The pool queue of (family, warehouse) exists once an adapter of it has connected: from then on its work is held there. */
   async function poolExists(family: Family, code: string): Promise<void> {
     await until(`the ${family} pool of ${code}`, async () => {
-      const c = await conn!.createChannel();
+      const c = await chain.conn.createChannel();
       c.on('error', () => undefined);
       const ok = await c.checkQueue(poolNames(TOPOLOGY, family, code).queue).then(() => true, () => false);
       await c.close().catch(() => undefined);
@@ -148,7 +116,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
     // The simulators have been here before (their pools exist), and are away while the original is released.
     const starters: AdapterClient[] = [];
     for (const f of FAMILIES) {
-      const c = new AdapterClient({ address: grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]] } });
+      const c = new AdapterClient({ address: chain.grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]] } });
       await c.start();
       starters.push(c);
     }
@@ -172,7 +140,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
     const sims: AdapterClient[] = [];
     const runs: Array<Promise<FollowStats>> = [];
     for (const f of FAMILIES) {
-      const c = new AdapterClient({ address: grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]], model: `${f}-simulator` } });
+      const c = new AdapterClient({ address: chain.grpcAddress, token: DEFAULT_ADAPTERS[f].token, family: f, adapterId: DEFAULT_ADAPTERS[f].adapterId, hello: { warehouse: 'WH', capabilities: [WORK_CAPABILITIES[f]], model: `${f}-simulator` } });
       c.on('work', (w: Work) => {
         const p = parseWork(w);
         if (p.ok && 'header' in p.job) work.set(f, [...(work.get(f) ?? []), { id: workIdOf(w) ?? '', picking: JSON.stringify(p.job.header.picking) }]);
@@ -189,7 +157,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
         return r && r.lb_automation_state === 'shipped' ? r : undefined;
       },
       240_000,
-      () => `work: ${JSON.stringify([...work])}\n${sidecar.output().slice(-3000)}`,
+      () => `work: ${JSON.stringify([...work])}\n${chain.sidecar.output().slice(-3000)}`,
     );
     controller.abort();
     await Promise.all(sims.map((c) => c.close(5_000).catch(() => undefined)));
@@ -229,7 +197,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
     await master.start(ctl.signal);
     // Slow enough that the order is still running when the cancel comes through the chain.
     const agv = new SimulatedAgv({ url: MQTT_URL, manufacturer, serialNumber: serial, position: { x: 0, y: 0, theta: 0, mapId: 'lc-hall' }, stepMs: 2_000 });
-    const bridge = await connect({ address: grpcAddress, token: VDA.token, family: 'robot_fleet', adapterId: VDA.adapterId, signal: ctl.signal, hello: { warehouse: VDA.warehouse, capabilities: ['work.robot_order'] } });
+    const bridge = await connect({ address: chain.grpcAddress, token: VDA.token, family: 'robot_fleet', adapterId: VDA.adapterId, signal: ctl.signal, hello: { warehouse: VDA.warehouse, capabilities: ['work.robot_order'] } });
     clients.push(bridge);
     const fleet = new Fleet({ layout, loadType: 'EPAL', fleetDeviceId: VDA.adapterId });
     const running = runFleetAdapter({ bridge, master, fleet, log, signal: ctl.signal });
@@ -242,7 +210,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       const picking = await release(wh.id, product, 2);
       const ready = await until('its ready event', () => readyEvent(picking.id), 30_000);
       // The robot order (its id is the work id) is accepted by the vehicle and running.
-      await until('the order running on the AGV', () => states().find((s) => s.orderId === ready.uuid && s.nodeStates.length > 0), 90_000, () => `${JSON.stringify(wire.slice(-5))}\n${sidecar.output().slice(-2000)}`);
+      await until('the order running on the AGV', () => states().find((s) => s.orderId === ready.uuid && s.nodeStates.length > 0), 90_000, () => `${JSON.stringify(wire.slice(-5))}\n${chain.sidecar.output().slice(-2000)}`);
 
       await fx.cancelSaleOrder(picking.so);
       assert.equal(await fx.pickingState(picking.id), 'cancel');
@@ -250,7 +218,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
         'cancelOrder at the AGV',
         () => wire.find((w) => w.topic === `uagv/v2/${manufacturer}/${serial}/instantActions` && (w.message.actions as Array<{ actionType: string }>).some((a) => a.actionType === 'cancelOrder')),
         60_000,
-        () => sidecar.output().slice(-2000),
+        () => chain.sidecar.output().slice(-2000),
       );
       assert.ok(cancel);
       await until('cancelOrder finished on the AGV', () => states().find((s) => s.orderId === ready.uuid && s.actionStates.some((a) => a.actionType === 'cancelOrder' && a.actionStatus === 'FINISHED')), 60_000);
@@ -283,8 +251,8 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       // npm test runs the e2e tier for the first series on both brokers and for the others on RabbitMQ 4:
       // RabbitMQ 3 sees only the first series; on RabbitMQ 4 the case waits for the newest.
       const why =
-        major >= 4 && odooTarget().series !== 19 && (await locateOdoo(process.env, 19)).kind !== 'none'
-          ? `Odoo ${odooTarget().series} on RabbitMQ ${major}: this 3-minute case runs once per broker, here with Odoo 19`
+        chain.brokerMajor >= 4 && odooTarget().series !== 19 && (await locateOdoo(process.env, 19)).kind !== 'none'
+          ? `Odoo ${odooTarget().series} on RabbitMQ ${chain.brokerMajor}: this 3-minute case runs once per broker, here with Odoo 19`
           : '';
       if (why) {
         process.stderr.write(`\n*** work-lifecycle case 3 SKIPPED: ${why} ***\n`);
@@ -293,7 +261,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       this.timeout(AWAY_MS + 300_000);
       const product = await fx.product({ name: 'Lifecycle parcel', barcode: '4006381336307', defaultCode: 'LC-3' });
       const wh = await warehouse(AWAY.warehouse, product);
-      const opts = { address: grpcAddress, token: AWAY.token, family: 'barcode' as const, adapterId: AWAY.adapterId, hello: { warehouse: AWAY.warehouse, capabilities: ['work.expected_scans'] } };
+      const opts = { address: chain.grpcAddress, token: AWAY.token, family: 'barcode' as const, adapterId: AWAY.adapterId, hello: { warehouse: AWAY.warehouse, capabilities: ['work.expected_scans'] } };
       const received: Array<{ id: string; picking: string; session: number }> = [];
       const session = async (n: number): Promise<AdapterClient> => {
         const c = new AdapterClient(opts);
@@ -315,7 +283,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       // Meanwhile a scanner of that warehouse without the work capability is connected: it must get no
       // work, and its presence must not put the work into a deliver-and-requeue loop (once 20 deliveries
       // per message on RabbitMQ 4's default limit, ~100 s at the old 5 s requeue).
-      const reader = new AdapterClient({ address: grpcAddress, token: READER.token, family: 'barcode', adapterId: READER.adapterId, hello: { warehouse: AWAY.warehouse, capabilities: [] } });
+      const reader = new AdapterClient({ address: chain.grpcAddress, token: READER.token, family: 'barcode', adapterId: READER.adapterId, hello: { warehouse: AWAY.warehouse, capabilities: [] } });
       const readerWork: string[] = [];
       reader.on('work', (w: Work) => readerWork.push(workIdOf(w) ?? ''));
       clients.push(reader);
@@ -339,14 +307,14 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
       assert.deepEqual(readerWork, [], 'work reached a scanner that takes none');
 
       const second = await session(2);
-      await until('all work released meanwhile', () => released.every((r) => received.some((w) => w.id === r.workId)), 60_000, () => `${JSON.stringify(received)}\n${sidecar.output().slice(-2000)}`);
+      await until('all work released meanwhile', () => released.every((r) => received.some((w) => w.id === r.workId)), 60_000, () => `${JSON.stringify(received)}\n${chain.sidecar.output().slice(-2000)}`);
       await second.flush(20_000);
       await sleep(5_000);
       await second.close(5_000);
       // Acknowledged once: with no consumer left on the pool, RabbitMQ holds nothing unacked for it any
       // more (it would have taken back what was not acknowledged), and a third connection gets nothing again.
       await until('no consumer on the pool', async () => {
-        const c = await conn!.createChannel();
+        const c = await chain.conn.createChannel();
         const q = await c.checkQueue(poolNames(TOPOLOGY, 'barcode', AWAY.warehouse).queue);
         await c.close();
         return q.consumerCount === 0;

@@ -63,7 +63,7 @@ export class WorkDispatcher implements Service {
   private readonly pools = new Map<string, { pool: PoolNames; family: Family; stop: AbortController; done: Promise<void> }>();
   private readonly waiters = new Map<string, Waiter>();
   /** Work id -> stream it was last sent to (a withdrawal prefers it). */
-  private readonly sentTo = new Map<string, string>();
+  private readonly sentTo = new StreamStateMap<string>(100_000);
   /** Work ids this sidecar acked unsent because they were void (their withdrawal is not sent either). */
   private readonly dropped = new StreamStateMap<true>(100_000);
   private turn = 0;
@@ -178,7 +178,7 @@ export class WorkDispatcher implements Service {
         continue;
       }
       this.opts.metrics.work.inc({ family });
-      if (msg.kind === 'work') remember(this.sentTo, msg.work_id, target.streamKey);
+      if (msg.kind === 'work') this.sentTo.set(msg.work_id, target.streamKey);
       const got = await Promise.race([answer, new Promise<undefined>((r) => stop.addEventListener('abort', () => r(undefined), { once: true }))]);
       if (!got) {
         if (this.waiters.get(key)?.target === target) this.waiters.delete(key);
@@ -189,14 +189,5 @@ export class WorkDispatcher implements Service {
       // gone: the stream closed before answering; another stream of the pool (or, once none is left here, another sidecar) gets it
     }
     return RELEASE;
-  }
-}
-
-function remember(map: Map<string, string>, key: string, value: string, max = 100_000): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
   }
 }
