@@ -150,6 +150,7 @@ async function main(): Promise<number> {
       totals.failures += stats.failures;
       totals.pending += stats.pending;
       for (const f of stats.failed ?? []) failures.push(`--- ${run.label}: ${f.title}\n${f.error.replace(/^/gm, '    ')}`);
+      if (existsSync(`${file}.skips`)) for (const why of readFileSync(`${file}.skips`, 'utf8').split('\n').filter(Boolean)) skipped.push(`${run.label}: SKIPPED ${why}`);
       lines.push(`    ${run.label}: ${stats.passes} passed, ${stats.failures} failed, ${stats.pending} skipped${res.status !== 0 && !stats.failures ? ` (exit ${res.status})` : ''} in ${took}`);
     }
   }

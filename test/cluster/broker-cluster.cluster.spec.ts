@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { ACK, Broker, ConfirmPublisher, Consumer, declareQueue, PublishError, updatesQueue, type Delivery } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
+import { skipLoudly } from '../support/skip';
 
 /**
  * A 3-node RabbitMQ 4 cluster on this machine (tools/rabbitmq4.sh --cluster 3: nodes on 5681-5683), a
@@ -46,8 +47,8 @@ describe('cluster: a 3-node RabbitMQ 4 cluster loses its queue leader while mess
   before(function () {
     const up = cluster();
     if (!up.ok) {
-      process.stderr.write(`\n*** cluster tier SKIPPED: tools/rabbitmq4.sh --cluster 3 failed (it needs root, debootstrap and the network once):\n${up.output.slice(-1500)}\n`);
-      this.skip();
+      const tail = up.output.trim().split('\n').slice(-4).join('\n');
+      skipLoudly(this, `cluster tier: tools/rabbitmq4.sh --cluster 3 failed (it needs root, debootstrap and the network once): ${tail}`, up.output.slice(-1500));
     }
   });
 

@@ -13,6 +13,7 @@ import { OdooFixtures } from '../../tools/fixtures';
 import { odooTarget } from '../odoo/hooks';
 import { locateOdoo } from '../support/odoo';
 import { startWorkChain, type WorkChain } from '../support/work-chain';
+import { skipLoudly } from '../support/skip';
 
 /**
  * Issue 11's "Done when", through the whole chain (Odoo → relay → RabbitMQ → work router → pool
@@ -255,8 +256,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
           ? `Odoo ${odooTarget().series} on RabbitMQ ${chain.brokerMajor}: this 3-minute case runs once per broker, here with Odoo 19`
           : '';
       if (why) {
-        process.stderr.write(`\n*** work-lifecycle case 3 SKIPPED: ${why} ***\n`);
-        this.skip();
+        skipLoudly(this, `work-lifecycle case 3: ${why}`);
       }
       this.timeout(AWAY_MS + 300_000);
       const product = await fx.product({ name: 'Lifecycle parcel', barcode: '4006381336307', defaultCode: 'LC-3' });

@@ -202,7 +202,10 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   });
 
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
-    const proc = start('faults-c');
+    // Small batches slow the drain to about a second per thousand events: closing a connection through
+    // rabbitmqctl (RabbitMQ 3.10 here has no management API) takes one to several seconds on a loaded
+    // machine, and the 20,000-event backlog drains in four at full speed.
+    const proc = start('faults-c', { RELAY_BATCH_SIZE: '20' });
     await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
     // Look the connection up first, so the cut lands early in the drain. A management API lists a new
     // connection only with its next statistics round (5 s by default on RabbitMQ 4): ask until it does.

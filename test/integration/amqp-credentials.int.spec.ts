@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { loadConfig } from '../../sidecar/src/config';
 import { AMQP_URL } from '../support/env';
+import { skipLoudly } from '../support/skip';
 
 /**
  * docker-compose.yml hands the broker credentials to the sidecar as AMQP_USER and AMQP_PASSWORD, not inside
@@ -22,8 +23,7 @@ describe('integration: broker credentials from AMQP_USER and AMQP_PASSWORD log i
   before(function () {
     const local = ['127.0.0.1', 'localhost'].includes(target.hostname) && (target.port || '5672') === '5672';
     if (!local || ctl('add_user', user, PASSWORD).status !== 0) {
-      process.stderr.write('\n*** AMQP credentials check SKIPPED: needs rabbitmqctl for the broker of AMQP_URL on 127.0.0.1:5672 ***\n');
-      this.skip();
+      skipLoudly(this, 'AMQP credentials check: needs rabbitmqctl for the broker of AMQP_URL on 127.0.0.1:5672');
     }
     assert.equal(ctl('set_permissions', '-p', vhost, user, '.*', '.*', '.*').status, 0);
   });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { skipLoudly } from '../support/skip';
 
 /**
  * The API-key handoff of docker-compose.yml, re-enacted on this machine without Docker: odoo-init's Odoo
@@ -69,8 +70,7 @@ describe('integration: the API-key handoff from odoo-init to the sidecar, as two
 
   before(function () {
     if (process.getuid?.() !== 0 || !existsSync('/usr/sbin/useradd') || !existsSync(PYTHON)) {
-      process.stderr.write('\n*** secrets handoff re-enactment SKIPPED: needs root, useradd and /usr/bin/python3 ***\n');
-      this.skip();
+      skipLoudly(this, 'secrets handoff re-enactment: needs root, useradd and /usr/bin/python3');
     }
     writer = makeUser('odoo');
     sidecar = makeUser('node');

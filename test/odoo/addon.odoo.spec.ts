@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyTemplate, dropDatabase, ensureTemplate, freePort, locateOdoo, odooBin, seriesOf, writeConfig } from '../support/odoo';
+import { skipLoudly } from '../support/skip';
 
 /**
  * The addon's own Odoo tests (odoo_addon/logistics_bridge/tests), run by Odoo's test runner on a
@@ -18,8 +19,7 @@ describe(`odoo tier: the logistics_bridge addon in Odoo ${seriesOf()}`, function
   before(async function () {
     source = await locateOdoo();
     if (source.kind !== 'source') {
-      process.stderr.write('\n*** addon Odoo tests SKIPPED: they need an Odoo source tree (ODOO_SRC / ODOO19_SRC), not only ODOO_URL ***\n\n');
-      this.skip();
+      skipLoudly(this, 'addon Odoo tests: they need an Odoo source tree (ODOO_SRC / ODOO19_SRC), not only ODOO_URL');
     }
     src = (source as { src: string }).src;
     dir = mkdtempSync(join(tmpdir(), 'lb-addon-'));

@@ -1,5 +1,6 @@
 import type { Context } from 'mocha';
 import { locateOdoo, startOdoo, type OdooTarget } from '../support/odoo';
+import { skipLoudly } from '../support/skip';
 
 /**
  * Mocha root hooks for the odoo tier: one private Odoo for the whole run (started before the first
@@ -17,8 +18,7 @@ export const mochaHooks = {
     this.timeout(600_000);
     const source = await locateOdoo();
     if (source.kind === 'none') {
-      process.stderr.write(`\n*** odoo tier SKIPPED for Odoo ${source.series}: ${source.why} ***\n\n`);
-      this.skip();
+      skipLoudly(this, `odoo tier for Odoo ${source.series}: ${source.why}`);
     }
     target = await startOdoo(source);
   },

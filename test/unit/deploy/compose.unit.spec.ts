@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { loadConfig } from '../../../sidecar/src/config';
+import { saySkipped, skipLoudly } from '../../support/skip';
 
 /**
  * docker-compose.yml as Compose renders it (`docker compose config`, or Debian's `docker-compose config`),
@@ -132,8 +133,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
   before(function () {
     const found = composeTool();
     if (!found) {
-      process.stderr.write('\n*** compose checks SKIPPED: neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose) ***\n');
-      this.skip();
+      skipLoudly(this, 'compose checks: neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose)');
     }
     tool = found;
     plain = render(tool, REQUIRED);
@@ -267,7 +267,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     const initOdooArgs = [...INIT_SCRIPT.matchAll(/\/entrypoint\.sh odoo (.*)$|odoo_run (.*)$/gm)].flatMap((m) => (m[1] ?? m[2] ?? '').split(/\s+/));
     assert.ok(initOdooArgs.includes('-u') && initOdooArgs.includes('-i') && initOdooArgs.includes('shell'));
     if (trees.length === 0) {
-      process.stderr.write('\n*** compose check of Odoo options SKIPPED: no Odoo source tree (ODOO_SRC, /opt/odoo-src) to read the option parser from ***\n');
+      saySkipped('compose check of Odoo options: no Odoo source tree (ODOO_SRC, /opt/odoo-src) to read the option parser from');
     } else {
       for (const o of [...optionNames(odoo.args), ...optionNames(initOdooArgs)]) assert.ok(options.has(o), `Odoo (${trees.join(', ')}) has no option ${o}`);
     }
@@ -330,7 +330,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     // prom/prometheus's entrypoint is /bin/prometheus: the command is its flags.
     const flags = argv(prom.command);
     const known = spawnSync('prometheus', ['--help'], { encoding: 'utf8' });
-    if (known.error) process.stderr.write('\n*** compose check of Prometheus flags SKIPPED: no prometheus binary (apt-get install prometheus) ***\n');
+    if (known.error) saySkipped('compose check of Prometheus flags: no prometheus binary (apt-get install prometheus)');
     for (const f of flags) {
       assert.match(f, /^--[a-z.-]+=/, `prometheus: ${f} is not a --flag=value`);
       if (!known.error) assert.ok(`${known.stdout}${known.stderr}`.includes(`${f.split('=')[0]}=`), `Prometheus ${'2.x'} has no flag ${f.split('=')[0]}`);

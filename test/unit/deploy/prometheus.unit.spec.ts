@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { skipLoudly } from '../../support/skip';
 
 const ROOT = resolve(__dirname, '../../..');
 const RULES = join(ROOT, 'deploy/prometheus/alerts.yml');
@@ -38,8 +39,7 @@ describe('alerts and dashboard (deploy/prometheus, deploy/grafana)', function ()
   it('pass `promtool check rules` and the unit tests of alerts.test.yml', function () {
     const version = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     if (version.error) {
-      process.stderr.write('\n*** promtool checks SKIPPED: promtool is not installed (apt-get install prometheus; .ci/run installs it) ***\n');
-      return this.skip();
+      return skipLoudly(this, 'promtool checks: promtool is not installed (apt-get install prometheus; .ci/run installs it)');
     }
     const check = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stdout + check.stderr);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { doctorChecks, formatDoctor, MIN_ADDON_VERSION, readiness, type DoctorDeps } from '../../../sidecar/src/health';
 import { addonVersionParts, compareVersions } from '../../../sidecar/src/health/doctor';
 import { OdooAuthError } from '../../../sidecar/src/odoo';
+import { skipLoudly } from '../../support/skip';
 
 const ROOT = resolve(__dirname, '../../..');
 const target = { url: 'http://odoo:8069', db: 'odoo', login: 'logistics-bridge', keyWarnDays: 14 };
@@ -78,8 +79,7 @@ describe('doctor: one line per check, ok or the fix (unit)', () => {
       ssl('req', '-x509', ...ec, '-keyout', join(dir, 'a.key'), '-out', join(dir, 'a.pem'), '-days', '30', '-subj', '/CN=gateway');
       ssl('req', '-x509', ...ec, '-keyout', join(dir, 'b.key'), '-out', join(dir, 'b.pem'), '-days', '30', '-subj', '/CN=other');
     } catch {
-      process.stderr.write('\n*** doctor TLS check SKIPPED: no openssl CLI to make certificates ***\n');
-      return this.skip();
+      return skipLoudly(this, 'doctor TLS check: no openssl CLI to make certificates');
     }
     try {
       const good = await run({ tls: { certFile: join(dir, 'a.pem'), keyFile: join(dir, 'a.key'), clientCaFile: join(dir, 'b.pem') } });
