@@ -65,7 +65,8 @@ node_env() {
 
 start_node() {
   local name=$1 amqp=$2 mgmt=$3 dir=$4
-  if port_open "$amqp"; then return; fi
+  # Up, or still booting from an earlier call (its pid file names a live process).
+  if port_open "$amqp" || { [[ -f $ROOT$dir/pid ]] && kill -0 "$(cat "$ROOT$dir/pid")" 2>/dev/null; }; then return; fi
   mkdir -p "$ROOT$dir/log" "$ROOT$dir/mnesia"
   printf '%s\n' "listeners.tcp.default = 127.0.0.1:$amqp" "management.tcp.port = $mgmt" "management.tcp.ip = 127.0.0.1" \
     "loopback_users = none" >"$ROOT$dir/rabbitmq.conf"
@@ -74,8 +75,13 @@ start_node() {
   log "starting $name on 127.0.0.1:$amqp (management $mgmt)"
   # shellcheck disable=SC2046
   as_rabbit env $(node_env "$@") rabbitmq-server -detached
-  for _ in $(seq 1 90); do port_open "$amqp" && return; sleep 1; done
-  die "$name did not open port $amqp; see $ROOT$dir/log/"
+}
+
+# wait_node NAME AMQP_PORT DIR: a clustered node opens its port only once its peers answer (after a crash
+# of the whole cluster each waits for the others' tables), so every node is started before any is waited for.
+wait_node() {
+  for _ in $(seq 1 180); do port_open "$2" && return; sleep 1; done
+  die "$1 did not open port $2; see $ROOT$3/log/"
 }
 
 ctl() { local name=$1; shift; as_rabbit rabbitmqctl -n "$name" "$@"; }
@@ -89,6 +95,7 @@ if [[ $NODES -eq 0 ]]; then
     kill) die "--kill needs --cluster N" ;;
   esac
   start_node rabbit4@localhost "$PORT" "$MGMT" /var/lib/rabbitmq/single
+  wait_node rabbit4@localhost "$PORT" /var/lib/rabbitmq/single
   ctl rabbit4@localhost await_startup >/dev/null
   log "RabbitMQ $(ctl rabbit4@localhost version) answering: AMQP_URL=amqp://guest:guest@127.0.0.1:$PORT"
   exit 0
@@ -107,6 +114,7 @@ case $ACTION in
     log "killed $(name "$KILL") (pid $pid)"; exit 0 ;;
 esac
 for i in $(seq 1 "$NODES"); do start_node "$(name "$i")" $((CPORT + i - 1)) $((CPORT + 10000 + i - 1)) "$(dir "$i")"; done
+for i in $(seq 1 "$NODES"); do wait_node "$(name "$i")" $((CPORT + i - 1)) "$(dir "$i")"; done
 for i in $(seq 1 "$NODES"); do ctl "$(name "$i")" await_startup >/dev/null; done
 for i in $(seq 2 "$NODES"); do
   if ! ctl "$(name "$i")" cluster_status --formatter json | grep -q "$(name 1)"; then
