@@ -202,10 +202,7 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
   });
 
   it('RabbitMQ closing the connection mid-drain: the relay reconnects and delivers everything', async () => {
-    // Small batches slow the drain to about a second per thousand events: closing a connection through
-    // rabbitmqctl (RabbitMQ 3.10 here has no management API) takes one to several seconds on a loaded
-    // machine, and the 20,000-event backlog drains in four at full speed.
-    const proc = start('faults-c', { RELAY_BATCH_SIZE: '20' });
+    const proc = start('faults-c');
     await pollJson(`http://127.0.0.1:${httpPort}/readyz`, (s) => s === 200, 60_000);
     // Look the connection up first, so the cut lands early in the drain. A management API lists a new
     // connection only with its next statistics round (5 s by default on RabbitMQ 4): ask until it does.
@@ -216,8 +213,19 @@ describe('faults: the outbox relay survives crashes and cuts without losing or r
     assert.ok(cut.found > 0, `the sidecar's connection was not found in:\n${cut.listing}`);
     const expected = await backlog();
     await whenDelivered(100);
-    await cut.close('faults test: broker closed the connection');
-    assert.ok(deliveries.length < expected.size, 'the drain finished before the cut; the test proves nothing');
+    // Closing a connection through rabbitmqctl (RabbitMQ 3.10 here has no management API) takes one to
+    // several seconds on a loaded machine, and the backlog drains in four at full speed: the outbox table is
+    // locked meanwhile, so the relay's next claim waits in Odoo and the cut lands mid-drain.
+    const hold = await pgFor(odooTarget().db);
+    await hold.query('BEGIN');
+    await hold.query('LOCK TABLE logistics_bridge_event IN EXCLUSIVE MODE');
+    try {
+      await cut.close('faults test: broker closed the connection');
+      assert.ok(deliveries.length < expected.size, 'the drain finished before the cut; the test proves nothing');
+    } finally {
+      await hold.query('COMMIT');
+      await hold.end();
+    }
     await delivered(expected);
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     assert.match(metrics, /logistics_bridge_broker_reconnects_total [1-9]/);
