@@ -35,22 +35,33 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const USAGE =
+  'usage: npm run demo -- [--minutes M] [--orders N] [--rate orders/min] [--warehouse CODE] [--fail-rate P] [--stray-every N] [--speed X] [--settle S] [--seed N] [--no-simulators] [--plain]';
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        minutes: { type: 'string' },
+        orders: { type: 'string' },
+        rate: { type: 'string', default: '12' },
+        warehouse: { type: 'string', default: 'WH' },
+        'fail-rate': { type: 'string', default: '0.1' },
+        'stray-every': { type: 'string', default: '4' },
+        speed: { type: 'string', default: '4' },
+        settle: { type: 'string', default: '120' },
+        seed: { type: 'string' },
+        'no-simulators': { type: 'boolean', default: false },
+        plain: { type: 'boolean', default: !process.stdout.isTTY },
+      },
+    });
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+}
+
 function options() {
-  const { values } = parseArgs({
-    options: {
-      minutes: { type: 'string' },
-      orders: { type: 'string' },
-      rate: { type: 'string', default: '12' },
-      warehouse: { type: 'string', default: 'WH' },
-      'fail-rate': { type: 'string', default: '0.1' },
-      'stray-every': { type: 'string', default: '4' },
-      speed: { type: 'string', default: '4' },
-      settle: { type: 'string', default: '120' },
-      seed: { type: 'string' },
-      'no-simulators': { type: 'boolean', default: false },
-      plain: { type: 'boolean', default: !process.stdout.isTTY },
-    },
-  });
+  const { values } = parse();
   const num = (name: keyof typeof values, fallback?: number): number | undefined => {
     const raw = values[name];
     if (raw === undefined) return fallback;
@@ -209,6 +220,16 @@ async function main(): Promise<void> {
   const barcode = JSON.parse(readFileSync(tok.file, 'utf8')) as Record<string, { token?: string; family?: string }>;
   const barcodeId = barcode[DEFAULT_ADAPTERS.barcode.adapterId] ? DEFAULT_ADAPTERS.barcode.adapterId : Object.keys(barcode).find((k) => barcode[k]?.family === 'barcode');
   const stray = barcodeId && o.strayEvery > 0 ? new AdapterClient({ address: o.gateway, token: barcode[barcodeId]?.token ?? '', family: 'barcode', adapterId: barcodeId, streamId: `${barcodeId}-stray`, hello: { warehouse: o.code, model: 'handheld-scanner' } }) : undefined;
+  // Work goes to the warehouse's pools once its adapters are connected (before that, to the families'
+  // general pools, which adapters of another site do not read): the orders wait for the simulators.
+  if (sims) {
+    const deadline = Date.now() + 90_000;
+    while ((await scrape(o.sidecarUrl).catch(() => start)).streams < start.streams + 3) {
+      if (sims.proc.exitCode !== null || Date.now() > deadline) throw new Error('the simulators did not connect to the gateway (see the lines above)');
+      await sleep(500);
+    }
+    note(`simulators connected to ${o.gateway} for warehouse ${o.code}`);
+  }
   stray?.on('reject', (r) => note(`stray scan refused at the gateway: ${r.status} ${r.fieldPath}: ${r.message}`));
   await stray?.start();
 
@@ -255,13 +276,14 @@ async function main(): Promise<void> {
     }
   }
 
-  // Settling: the devices finish the work out there, until nothing changes in Odoo for 15 s.
+  // Settling: the devices finish the work out there, until nothing changes for 30 s (a stage waits up to
+  // 30 s for an earlier one that did not get its work).
   progress.settling = true;
   const settleEnd = Date.now() + o.settleS * 1000;
   const interrupted = stop.signal.aborted;
   let last = '';
   let quietSince = Date.now();
-  while (!interrupted && o.simulators && Date.now() < settleEnd) {
+  while (!interrupted && Date.now() < settleEnd) {
     await sleep(2_000);
     const counts = await odooCounts(fx, pickingIds, strayPrefix);
     const now = await scrape(o.sidecarUrl).catch(() => start);
@@ -269,7 +291,7 @@ async function main(): Promise<void> {
     if (key !== last) {
       last = key;
       quietSince = Date.now();
-    } else if (Date.now() - quietSince >= 15_000) break;
+    } else if (Date.now() - quietSince >= 30_000) break;
   }
   displaying = false;
   await display;
