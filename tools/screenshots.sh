@@ -2,7 +2,7 @@
 # tools/screenshots.sh [DIR]: the README's screenshots of Odoo (docs/screenshots/ by default), taken in
 # headless Chromium by tools/odoo-shot.mjs after (or during) `npm run demo` against that Odoo:
 #   the transfers with their automation status, a picking's form with its status and timeline button,
-#   the devices the simulators announced, the outbox, the bridge's dashboard.
+#   the devices the simulators announced, the outbox, the inbox (the unknown barcodes rejected), the dashboard.
 # Environment: ODOO_URL, ODOO_DB, ODOO_ADMIN_LOGIN (admin), ODOO_ADMIN_PASSWORD (admin); Debian's
 # `chromium` package; Node 20+ (--experimental-websocket; Node 22 has WebSocket by itself).
 set -eu
@@ -28,4 +28,5 @@ node --experimental-websocket "$(dirname "$0")/odoo-shot.mjs" \
   "/odoo/action-stock.action_picking_tree_all/$picking" "$out/picking.png" \
   /odoo/action-logistics_bridge.logistics_bridge_device_action "$out/devices.png" \
   /odoo/action-logistics_bridge.logistics_bridge_event_action "$out/outbox.png" \
+  /odoo/action-logistics_bridge.logistics_bridge_update_action "$out/inbox.png" \
   /odoo/action-logistics_bridge.logistics_bridge_dashboard_action_server "$out/dashboard.png"
