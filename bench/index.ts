@@ -54,7 +54,7 @@ export function parseAll(argv: readonly string[]): { names: string[]; args: Map<
 function runOne(name: string, args: readonly string[]): Promise<BenchOutcome> {
   const started = Date.now();
   process.stdout.write(`\n=== npm run bench -- ${[name, ...args].join(' ')} (load average ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', __filename, name, ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename, name, ...args], { cwd: resolve(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => {
     output += d.toString();

@@ -47,7 +47,7 @@ describe('bench: every benchmark, its figures and their chart', () => {
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(svg, /load 1 &amp; 2 &lt;test&gt;/);
     assert.equal((svg.match(/<text x="10" y="\d+">[a-z]+: /g) ?? []).length, figures.length);
-    assert.match(svg, /ingress: partner door<\/text>/);
+    assert.match(svg, /ingress: door requests<\/text>/);
     assert.match(svg, /975 requests\/s, ceiling 5,099/);
     assert.match(svg, /fill="#c0392b">0\.19 ×, budget ≥ 0\.6/, 'a ratio under its budget is red');
     assert.match(svg, /fill="#2e8b3e">40 ms, budget ≤ 500/, 'a latency within its budget is green');
