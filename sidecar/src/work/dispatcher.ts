@@ -26,7 +26,7 @@ export interface WorkDispatcherOptions {
   sessions: () => readonly WorkTarget[];
   voids: VoidSet;
   log: Logger;
-  metrics: Pick<GatewayMetrics, 'work'>;
+  metrics: Pick<GatewayMetrics, 'work' | 'workAcks'>;
   topology?: TopologyNames;
   /** Unacked work per pool consumer (default 200). */
   prefetch?: number;
@@ -184,6 +184,7 @@ export class WorkDispatcher implements Service {
         if (this.waiters.get(key)?.target === target) this.waiters.delete(key);
         break;
       }
+      if (got.answer !== 'gone') this.opts.metrics.workAcks.inc({ family, outcome: got.answer });
       if (got.answer === 'accepted') return ACK;
       if (got.answer === 'refused') return deadLetter(`refused by adapter stream ${target.streamKey.replace('\u0000', '/')}: ${got.reason || 'no reason given'}`);
       // gone: the stream closed before answering; another stream of the pool (or, once none is left here, another sidecar) gets it

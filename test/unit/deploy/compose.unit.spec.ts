@@ -237,8 +237,9 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     const built = Object.entries(demo.services).filter(([, s]) => s.build !== undefined).map(([n]) => n);
     assert.deepEqual(built, ['sidecar']);
     assert.equal(demo.services.sidecar?.image, SIDECAR_IMAGE);
-    const sims = Object.entries(demo.services).filter(([, s]) => s.profiles?.includes('demo'));
-    assert.deepEqual(sims.map(([n]) => n).sort(), ['sim-barcode', 'sim-robots', 'sim-sorter']);
+    const profile = Object.entries(demo.services).filter(([, s]) => s.profiles?.includes('demo'));
+    assert.deepEqual(profile.map(([n]) => n).sort(), ['demo', 'sim-barcode', 'sim-robots', 'sim-sorter']);
+    const sims = profile.filter(([n]) => n.startsWith('sim-'));
     for (const [name, s] of sims) {
       assert.equal(s.image, SIDECAR_IMAGE, name);
       assert.equal((s as { restart?: string }).restart, 'unless-stopped', name);
@@ -290,7 +291,7 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     try {
       const tokensFile = join(tokensDir, 'gateway-tokens.json');
       writeFileSync(tokensFile, readFileSync(join(ROOT, 'deploy/gateway-tokens.example.json')));
-      for (const [name, s] of Object.entries(demo.services).filter(([, x]) => x.profiles?.includes('demo'))) {
+      for (const [name, s] of Object.entries(demo.services).filter(([n, x]) => n.startsWith('sim-') && x.profiles?.includes('demo'))) {
         const [program, ...args] = argv(s.command);
         // docker-node's entrypoint execs a first argument that is a command of the image as it is.
         assert.ok(program && commands.has(program), `${name}: ${program} is not a command of the sidecar image`);
@@ -309,6 +310,42 @@ describe('docker-compose.yml, rendered by Compose and read against the images it
     } finally {
       rmSync(tokensDir, { recursive: true, force: true });
     }
+  });
+
+  it("runs the demo's driver from the image's build, against the sidecar and Odoo of the stack, with arguments it accepts", () => {
+    const d = demo.services.demo as Service;
+    assert.ok(d, 'profile demo has no demo service');
+    if (tool.v2) assert.ok(!('demo' in plain.services), 'the demo runs only with --profile demo');
+    assert.equal(d.image, SIDECAR_IMAGE);
+    assert.equal((d as { restart?: string }).restart, 'no', 'a finished demo must not start streaming again by itself');
+    assert.ok(d.healthcheck?.disable === true || d.healthcheck?.test?.[0] === 'NONE', "the demo inherits the sidecar's HEALTHCHECK");
+    // dist/tools/demo/main.js is the tsc output of tools/demo/main.ts: built into the image.
+    const [node, entry] = argv(d.entrypoint);
+    assert.equal(node, 'node');
+    assert.equal(entry, 'dist/tools/demo/main.js');
+    assert.ok(existsSync(join(ROOT, 'tools/demo/main.ts')));
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    for (const dir of ['tools/demo', 'tools/fixtures']) {
+      assert.ok(build.include.includes(`${dir}/**/*.ts`), `tsconfig.build.json does not compile ${dir}`);
+      assert.match(DOCKERFILE, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the image's build stage does not copy ${dir}`);
+    }
+    assert.match(DOCKERFILE, /^COPY --from=build \/app\/packages\/adapter-sdk\/dist /m, 'the demo and the simulators need the SDK in the image');
+    const env = d.environment ?? {};
+    const sidecarEnv = plain.services.sidecar?.environment ?? {};
+    assert.equal(env.DEMO_SIDECAR_URL, `http://sidecar:${String(sidecarEnv.HTTP_LISTEN).split(':').at(-1)}`);
+    assert.equal(env.DEMO_GATEWAY_ADDRESS, `sidecar:${String(sidecarEnv.GRPC_LISTEN).split(':').at(-1)}`);
+    assert.equal(env.ODOO_URL, sidecarEnv.ODOO_URL);
+    assert.equal(env.ODOO_ADMIN_PASSWORD, REQUIRED.ODOO_ADMIN_PASSWORD);
+    assert.equal(env.GATEWAY_TOKENS_FILE, sidecarEnv.GATEWAY_TOKENS_FILE, 'the stray scanner connects with the tokens the sidecar checks');
+    // Its arguments and variables parse (exit 2 is a usage or configuration error); it then fails to reach Odoo (exit 1).
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/demo/main.ts'), ...argv(d.command)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? ''])), ODOO_URL: 'http://127.0.0.1:9' },
+    });
+    assert.equal(run.status, 1, `demo: ${run.stderr}`);
+    assert.match(run.stderr, /demo: .*(ECONNREFUSED|connect)/i);
   });
 
   it('runs Prometheus and Grafana with profile monitoring: flags Prometheus knows, every file it and Grafana read mounted from deploy/', function () {

@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly rejects: Counter<'family' | 'reason'>;
   readonly ackLatency: Histogram<'family'>;
   readonly work: Counter<'family'>;
+  readonly workAcks: Counter<'family' | 'outcome'>;
   /** Readings that produced no update, by the relevance module's reason (filled at scrape time). */
   readonly dropped: Counter<'reason'>;
   readonly ratio: Gauge;
@@ -28,6 +29,7 @@ export class GatewayMetrics {
       registers,
     });
     this.work = new Counter({ name: 'logistics_bridge_gateway_work_sent_total', help: 'Work items (expected scans, sort plans, robot orders) sent to adapters', labelNames: ['family'], registers });
+    this.workAcks = new Counter({ name: 'logistics_bridge_gateway_work_acks_total', help: 'Work items answered by the adapter they were sent to, per outcome (accepted, refused)', labelNames: ['family', 'outcome'], registers });
     this.dropped = new Counter({
       name: 'logistics_bridge_gateway_telemetry_dropped_total',
       help: 'Telemetry readings that were not ERP-relevant, per reason',
