@@ -196,13 +196,18 @@ async function templateReady(name: string): Promise<boolean> {
 export async function ensureTemplate(src: string, dir: string, log: (line: string) => void): Promise<string> {
   await ensureRole();
   const name = templateName(src);
-  if (await templateReady(name)) return name;
-  await dropDatabase(name);
-  log(`creating template database ${name} with ${DEPENDENCIES.join(', ')} (about a minute, once)`);
-  const conf = writeConfig(src, dir, await freePort());
-  const res = await odooBin(src, conf, ['-d', name, '-i', DEPENDENCIES.join(','), '--stop-after-init'], join(dir, 'template.log'));
-  if (res.code !== 0) throw new Error(`template ${name} failed (exit ${res.code}):\n${res.log.slice(-3000)}`);
-  return name;
+  // Test processes running side by side would drop each other's half-made template: one makes it, the
+  // others wait on a PostgreSQL advisory lock (held by this connection) and then find it ready.
+  return withPg(async (lock) => {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    if (await templateReady(name)) return name;
+    await dropDatabase(name);
+    log(`creating template database ${name} with ${DEPENDENCIES.join(', ')} (about a minute, once)`);
+    const conf = writeConfig(src, dir, await freePort());
+    const res = await odooBin(src, conf, ['-d', name, '-i', DEPENDENCIES.join(','), '--stop-after-init'], join(dir, 'template.log'));
+    if (res.code !== 0) throw new Error(`template ${name} failed (exit ${res.code}):\n${res.log.slice(-3000)}`);
+    return name;
+  });
 }
 
 /** Copies the template into a new database; retried because a template may not have other sessions. */
