@@ -204,7 +204,7 @@ describe('e2e: partners ⇄ sidecar HTTP door ⇄ RabbitMQ ⇄ Odoo (WMS, carrie
     assert.equal(r?.lb_asn_ref, `DESADV-${RUN}`);
     const found = await fx.searchRead<{ kind: string; name: string }>('logistics.bridge.discrepancy', [['picking_id', '=', receipt]], ['kind', 'name']);
     assert.deepEqual(found.map((d) => d.kind).sort(), ['over', 'unknown_product']);
-    assert.ok(found.some((d) => d.name === `ASN e2e widget ${RUN}: 12 announced, 10 expected (more)`), JSON.stringify(found));
+    assert.ok(found.some((d) => d.name === `[AE2E-W-${RUN}] ASN e2e widget ${RUN}: 12 announced, 10 expected (more)`), JSON.stringify(found));
     const activities = await fx.searchRead<{ summary: string; note: string }>('mail.activity', [['res_model', '=', 'stock.picking'], ['res_id', '=', receipt]], ['summary', 'note']);
     assert.equal(activities.length, 1, JSON.stringify(activities));
     assert.match(activities[0]?.summary ?? '', new RegExp(`DESADV-${RUN}`));

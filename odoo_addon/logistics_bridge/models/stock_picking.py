@@ -120,7 +120,7 @@ class StockPicking(models.Model):
     lb_discrepancy_count = fields.Integer(compute='_compute_lb_discrepancy_count', string='Receipt discrepancies')
     lb_pod_attachment_ids = fields.Many2many('ir.attachment', 'logistics_bridge_picking_pod_rel', 'picking_id',
                                              'attachment_id', string='Proof of delivery', readonly=True, copy=False)
-    lb_last_update_at = fields.Datetime(string='Last device update', readonly=True, copy=False)
+    lb_last_update_at = fields.Datetime(string='Last update', readonly=True, copy=False)
     lb_last_update_type = fields.Char(string='Last update type', readonly=True, copy=False)
     lb_last_device = fields.Char(string='Last device', readonly=True, copy=False)
     lb_last_exception = fields.Text(string='Automation exception', readonly=True, copy=False)
