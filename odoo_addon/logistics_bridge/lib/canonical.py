@@ -4,6 +4,7 @@ Built from plain dicts extracted from records by the models, so the wire format 
 tested without a database. Field names are the contract with consumers: add, never rename.
 """
 import json
+import re
 
 SCHEMA_VERSION = 1
 
@@ -99,9 +100,24 @@ def shipment_payload(picking, lines):
             'location': location_ref(picking.get('location')),
             'location_dest': location_ref(picking.get('location_dest')),
             'carrier_tracking_ref': picking.get('carrier_tracking_ref') or None,
+            'carrier': carrier_ref(picking.get('carrier')),
         },
         'lines': [_line(line) for line in lines],
     }
+
+
+def carrier_code(name):
+    """A carrier's name as a stable lower-case code ("DHL Express" -> "dhl_express")."""
+    return re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_') or None
+
+
+def carrier_ref(carrier):
+    """The shipment's carrier: its name, a code derived from it, the tracking number; None when none is known."""
+    if not carrier or not (carrier.get('name') or carrier.get('tracking_number')):
+        return None
+    name = carrier.get('name') or None
+    return {'name': name, 'code': carrier_code(name) if name else None,
+            'tracking_number': carrier.get('tracking_number') or None}
 
 
 WITHDRAW_REASONS = ('cancelled', 'done', 'draft', 'unreserved')

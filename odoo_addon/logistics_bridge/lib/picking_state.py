@@ -5,19 +5,22 @@ succeeded, a step failed, a carrier status, a manager's resolution, an SLA breac
 ``Outcome`` it answers. The rules (DESIGN.md, "State of a picking"):
 
 - Automation steps advance by rank and event time and never go backwards: a late sorter event does
-  not undo a dispatch, whatever order the streams deliver them in.
+  not undo a dispatch, whatever order the streams deliver them in. ``acknowledged`` is the warehouse
+  system's acceptance of a released picking (``order.acknowledged``); its refusal fails that step.
 - An exception is cleared only by a later (by event time) success of the step that failed, or of a
   step after it (a dispatch proves the pick that failed before was overcome), or by a manager.
-  Any other update leaves it standing.
+  Any other update leaves it standing. A failure older than a success of its step (or a later one)
+  was overcome before it arrived: it is recorded, and opens no exception.
 - A done or cancelled picking no longer changes its automation state; after dispatch only the
   delivery state moves, forward: pre-transit, in transit, out for delivery, delivered, returned.
-  A failed attempt or a carrier exception is a setback that a newer carrier event may follow.
+  A failed attempt or a carrier exception is a setback that a newer carrier event may follow; the
+  carrier event that follows it clears it (``cleared``).
 - A rejected update or a failure about a done picking is recorded and raises an activity, but does
   not put the picking back into exception.
 """
 from collections import namedtuple
 
-STEPS = ('released', 'in_progress', 'picked', 'packed', 'sorted', 'shipped')
+STEPS = ('released', 'acknowledged', 'in_progress', 'picked', 'packed', 'sorted', 'shipped')
 STEP_RANK = {step: rank for rank, step in enumerate(STEPS)}
 EXCEPTION = 'exception'
 
@@ -39,8 +42,8 @@ PickingState = namedtuple('PickingState', [
 ])
 PickingState.__new__.__defaults__ = (None,) * 6 + (False,)
 
-# state: the new PickingState; changed: it differs from the old one; cleared: an open exception was
-# closed (its activities can be marked done); activity: the fact needs a person (failure, setback);
+# state: the new PickingState; changed: it differs from the old one; cleared: an open exception (for
+# ``carrier_status``: a delivery setback) was closed, so its activities can be marked done; activity: the fact needs a person (failure, setback);
 # note: why a fact changed nothing, for the inbox row and the timeline.
 Outcome = namedtuple('Outcome', ['state', 'changed', 'cleared', 'activity', 'note'])
 
@@ -56,6 +59,13 @@ def _outcome(old, new, cleared=False, activity=False, note=None):
 
 def _later(time, than):
     return than is None or time is None or time >= than
+
+
+def next_step(state):
+    """The step a picking is working on: the one after its progress (a failure reported without a step,
+    ``task.failed``, is the failure of this one)."""
+    rank = STEP_RANK.get(state.progress, -1)
+    return STEPS[min(rank + 1, len(STEPS) - 1)]
 
 
 def step_succeeded(state, step, event_time):
@@ -87,12 +97,22 @@ def step_failed(state, step, event_time):
         return _outcome(state, state, activity=True, note=f'{step} failed after the picking was closed: recorded only')
     if state.exception_step and not _later(event_time, state.exception_time):
         return _outcome(state, state, activity=True, note='an exception of a later time is already open')
+    if (step in STEP_RANK and STEP_RANK.get(state.progress, -1) >= STEP_RANK[step]
+            and state.progress_time and event_time and event_time < state.progress_time):
+        return _outcome(state, state, note=f'{step} failed before {state.progress} succeeded: overcome, recorded only')
     return _outcome(state, state._replace(exception_step=step, exception_time=event_time), activity=True)
 
 
 def resolved_by_manager(state):
     """A manager closed the exception by hand."""
     return _outcome(state, state._replace(exception_step=None, exception_time=None), cleared=bool(state.exception_step))
+
+
+def withdrawn(state):
+    """The picking's released work is void (back to draft, unreserved): it starts again as a new work item,
+    with its failures; what the carrier said stays."""
+    return _outcome(state, state._replace(progress=None, progress_time=None, exception_step=None, exception_time=None),
+                    cleared=bool(state.exception_step))
 
 
 def carrier_status(state, status, event_time):
@@ -107,4 +127,5 @@ def carrier_status(state, status, event_time):
     if current and current not in DELIVERY_SETBACKS and DELIVERY_RANK[status] < DELIVERY_RANK[current]:
         return _outcome(state, state, note=f'{status} is behind {current}: state kept')
     new = state._replace(delivery=status, delivery_time=event_time)
-    return _outcome(state, new, activity=status in DELIVERY_SETBACKS or status == 'returned')
+    return _outcome(state, new, cleared=current in DELIVERY_SETBACKS and status not in DELIVERY_SETBACKS,
+                    activity=status in DELIVERY_SETBACKS or status == 'returned')

@@ -16,3 +16,5 @@ from . import purchase_order
 from . import product
 from . import logistics_bridge_vda_node
 from . import logistics_bridge_sort_rule
+from . import logistics_bridge_asn_line
+from . import logistics_bridge_discrepancy

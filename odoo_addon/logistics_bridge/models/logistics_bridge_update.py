@@ -3,6 +3,8 @@
 Each update runs in its own savepoint: the inbox row (unique idempotency key) and its effect commit
 together or not at all, so replaying a key changes nothing and one bad update never fails its batch.
 """
+import base64
+import binascii
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -13,8 +15,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
 from .. import compat
+from ..lib import picking_state
 from ..lib.canonical import canonical_json, sscc_is_valid
-from .stock_picking import AUTOMATION_RANK
+from .stock_picking import DELIVERY_ACTIVITY
 
 _logger = logging.getLogger(__name__)
 
@@ -35,18 +38,35 @@ KEY_CONSTRAINT = 'logistics_bridge_update_idempotency_key_uniq'
 UPDATE_TYPES = [
     'device.status', 'pick.confirmed', 'pack.completed', 'shipment.labelled', 'parcel.sorted',
     'shipment.dispatched', 'receipt.counted', 'task.failed', 'inventory.counted',
+    # Partner types (docs/partners.md): warehouse systems, carrier platforms, suppliers.
+    'shipment.tracking', 'shipment.delivered', 'order.acknowledged', 'order.refused', 'receipt.announced',
 ]
+# The automation step an update proves, and so the step that failed when it is rejected
+# (lib/picking_state.py); an update of another type, rejected, fails the step being worked on.
+UPDATE_STEP = {
+    'order.acknowledged': 'acknowledged', 'order.refused': 'acknowledged', 'pick.confirmed': 'picked',
+    'receipt.counted': 'picked', 'pack.completed': 'packed', 'shipment.labelled': 'packed', 'parcel.sorted': 'sorted',
+    'shipment.dispatched': 'shipped', 'shipment.tracking': 'shipped', 'shipment.delivered': 'shipped',
+}
+# Facts about a picking that are no step of its automation: refused, they are told, the picking goes on.
+NO_STEP_TYPES = ('receipt.announced',)
+# The partner doors name the sender ``partner:<id>`` (docs/partners.md).
+PARTNER_ADAPTER = 'partner:'
+# Proof of delivery (the contract's ``Attachment``, ``MAX_ATTACHMENT_BYTES``): file kinds and types.
+POD_KINDS = ('signature', 'photo')
+POD_TYPES = ('image/png', 'image/jpeg', 'image/svg+xml', 'application/pdf')
+MAX_ATTACHMENT_BYTES = 256 * 1024
 
 
 class UpdateRejected(UserError):
     """A permanent, readable problem with one update (bad reference, bad quantity, wrong state)."""
 
 
-def _parse_time(value):
+def _parse_time(value, name='event_time'):
     try:
         moment = datetime.fromisoformat(str(value).replace('Z', '+00:00'))
     except ValueError:
-        raise UpdateRejected(f'event_time is not an ISO 8601 date: {value!r}') from None
+        raise UpdateRejected(f'{name} is not an ISO 8601 date: {value!r}') from None
     if moment.tzinfo:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
@@ -57,6 +77,24 @@ def _quantity(line, key='quantity'):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise UpdateRejected(f'{key} must be a number >= 0, got {value!r}')
     return float(value)
+
+
+def _coded(payload):
+    """A partner's or device's reason with its code: "[E17] unknown ship-to"."""
+    return f'[{payload["code"]}] {payload["reason"]}' if payload.get('code') else str(payload['reason'])
+
+
+def _attachment(value, kind):
+    """A proof-of-delivery file of the contract (``Attachment``): checked, decoded, before any effect."""
+    if not isinstance(value, dict) or value.get('content_type') not in POD_TYPES:
+        raise UpdateRejected(f'{kind}.content_type must be one of {", ".join(POD_TYPES)}')
+    try:
+        data = base64.b64decode(value.get('data_base64') or '', validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise UpdateRejected(f'{kind}.data_base64 is not base64') from None
+    if not data or len(data) > MAX_ATTACHMENT_BYTES:
+        raise UpdateRejected(f'{kind}.data_base64 must decode to 1..{MAX_ATTACHMENT_BYTES} bytes, got {len(data)}')
+    return value['content_type'], data
 
 
 class LogisticsBridgeUpdate(models.Model):
@@ -76,6 +114,7 @@ class LogisticsBridgeUpdate(models.Model):
     payload = fields.Text(readonly=True)
     state = fields.Selection(STATES, required=True, readonly=True)
     reason = fields.Text(readonly=True)
+    note = fields.Char(readonly=True, help="Why an applied update changed nothing on its picking (a late or older fact).")
     picking_id = fields.Many2one('stock.picking', readonly=True, index='btree_not_null')
     product_id = fields.Many2one('product.product', readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
@@ -181,20 +220,40 @@ class LogisticsBridgeUpdate(models.Model):
     def _store_rejected(self, update, reason):
         vals = self._envelope_vals(update)
         payload = update.get('payload')
-        picking = self.env['stock.picking']
-        if isinstance(payload, dict) and isinstance(payload.get('picking'), dict):
-            picking = self._find_picking(payload['picking'])
+        picking = self._rejected_picking(payload) if isinstance(payload, dict) else self.env['stock.picking']
         try:
             event_time = _parse_time(update.get('event_time'))
         except UpdateRejected:
             event_time = fields.Datetime.now()
         record = self._create_row(dict(vals, state=STATE_REJECTED, reason=reason, event_time=event_time,
                                   picking_id=picking.id, company_id=picking.company_id.id or vals['company_id']))
-        summary = self.env._('Rejected device update %(type)s', type=vals['update_type'])
-        if picking:
-            picking._lb_record_update(vals['update_type'], vals['device_id'], event_time, exception=reason)
-        (picking or record)._lb_schedule_exception(summary, reason)
+        adapter = vals['adapter_id'] or ''
+        if adapter.startswith(PARTNER_ADAPTER):
+            summary = self.env._('Rejected partner update %(type)s from %(partner)s', type=vals['update_type'],
+                                 partner=adapter[len(PARTNER_ADAPTER):])
+        else:
+            summary = self.env._('Rejected device update %(type)s', type=vals['update_type'])
+        if picking and vals['update_type'] in NO_STEP_TYPES:
+            picking._lb_schedule_exception(summary, reason)
+        elif picking:
+            # The step the update would have proved failed; on a done picking it is recorded with an
+            # activity, and a step since overcome opens nothing (lib/picking_state.step_failed).
+            step = UPDATE_STEP.get(vals['update_type']) or picking_state.next_step(picking._lb_state())
+            picking._lb_record_update(vals['update_type'], vals['device_id'], event_time, failed=step,
+                                      reason=reason, summary=summary)
+        else:
+            record._lb_schedule_exception(summary, reason)
         return record
+
+    def _rejected_picking(self, payload):
+        """The picking a refused update names, if any can be found (it gets the failure, see above)."""
+        for key in ('picking', 'receipt'):
+            if isinstance(payload.get(key), dict):
+                return self._find_picking(payload[key])
+        number = payload.get('tracking_number')
+        if number and isinstance(number, str):
+            return self.env['stock.picking'].search([('carrier_tracking_ref', '=', number)], order='id desc', limit=1)
+        return self.env['stock.picking']
 
     # ------------------------------------------------------------------ references
     def _find_picking(self, ref):
@@ -298,8 +357,12 @@ class LogisticsBridgeUpdate(models.Model):
             location = line.get('location') and self._location(line['location'])
             move_lines = move.move_line_ids.filtered(
                 lambda ml: (not lot or ml.lot_id == lot) and (not location or ml.location_id == location))
+            if not move_lines and lot:
+                # A receipt's lines come without a lot until it is counted: the count names it.
+                move_lines = move.move_line_ids.filtered(
+                    lambda ml: not ml.lot_id and not ml.picked and (not location or ml.location_id == location))
             if move_lines:
-                move_lines[0].write({'quantity': move_qty, 'picked': True})
+                move_lines[0].write(dict({'quantity': move_qty, 'picked': True}, **({'lot_id': lot.id} if lot else {})))
             else:
                 self.env['stock.move.line'].create({
                     'move_id': move.id, 'picking_id': picking.id, 'product_id': product.id,
@@ -322,19 +385,24 @@ class LogisticsBridgeUpdate(models.Model):
         device = self.env['logistics.bridge.device']._apply_status(update, payload, event_time)
         return {'device_record_id': device.id}
 
+    def _record(self, picking, update, event_time, **fact):
+        """The picking's state takes the update's fact; the inbox row keeps why it changed nothing."""
+        note = picking._lb_record_update(update['type'], update.get('device_id'), event_time, **fact)
+        return {'picking_id': picking.id, 'note': note or False}
+
     def _apply_pick_confirmed(self, payload, update, event_time):
         picking = self._open_picking(payload)
-        state = self._set_picked(picking, payload.get('lines'), create_lots=False)
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
-        return {'picking_id': picking.id}
+        step = self._set_picked(picking, payload.get('lines'), create_lots=False)
+        return self._record(picking, update, event_time, step=step)
 
     def _apply_receipt_counted(self, payload, update, event_time):
         picking = self._open_picking(payload)
         if picking.picking_type_code != 'incoming':
             raise UpdateRejected(f'{picking.name} is not a receipt')
-        state = self._set_picked(picking, payload.get('lines'), create_lots=True)
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
-        return {'picking_id': picking.id}
+        step = self._set_picked(picking, payload.get('lines'), create_lots=True)
+        if picking.lb_asn_ref:
+            picking._lb_check_count()
+        return self._record(picking, update, event_time, step=step)
 
     def _apply_pack_completed(self, payload, update, event_time):
         picking = self._open_picking(payload)
@@ -353,19 +421,15 @@ class LogisticsBridgeUpdate(models.Model):
         if payload.get('weight_kg') is not None:
             package.shipping_weight = _quantity(payload, 'weight_kg')
         move_lines.write({'result_package_id': package.id, 'picked': True})
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'packed')
-        return {'picking_id': picking.id}
+        return self._record(picking, update, event_time, step='packed')
 
     def _apply_shipment_labelled(self, payload, update, event_time):
         picking = self._picking(payload.get('picking'))
         if not payload.get('tracking_number') or not payload.get('carrier'):
             raise UpdateRejected('carrier and tracking_number are required')
         picking.write({'carrier_tracking_ref': payload['tracking_number'], 'lb_carrier': payload['carrier']})
-        # A label is printed for a packed parcel: a picking that was not that far yet now is; one already
-        # sorted or shipped does not go back.
-        state = 'packed' if AUTOMATION_RANK.get(picking.lb_automation_state, -1) < AUTOMATION_RANK['packed'] else None
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, state)
-        return {'picking_id': picking.id}
+        # A label is printed for a packed parcel: a picking that was not that far yet now is.
+        return self._record(picking, update, event_time, step='packed')
 
     def _apply_parcel_sorted(self, payload, update, event_time):
         if not payload.get('chute'):
@@ -379,8 +443,7 @@ class LogisticsBridgeUpdate(models.Model):
                 raise UpdateRejected(f'no picking packed with sscc {payload.get("sscc")!r}')
         lane = payload.get('lane')
         picking.lb_sort_destination = f'{payload["chute"]} / {lane}' if lane else payload['chute']
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'sorted')
-        return {'picking_id': picking.id}
+        return self._record(picking, update, event_time, step='sorted')
 
     def _apply_shipment_dispatched(self, payload, update, event_time):
         picking = self._open_picking(payload)
@@ -390,19 +453,150 @@ class LogisticsBridgeUpdate(models.Model):
         if payload.get('lines'):
             self._set_picked(picking, payload['lines'], create_lots=False)
         picking._lb_validate(backorder)
-        picking._lb_record_update(update['type'], update.get('device_id'), event_time, 'shipped')
+        vals = self._record(picking, update, event_time, step='shipped')
         picking._lb_invoice_on_dispatch()
-        return {'picking_id': picking.id}
+        return vals
 
     def _apply_task_failed(self, payload, update, event_time):
         if not payload.get('reason'):
             raise UpdateRejected('reason is required')
-        reason = f'[{payload["code"]}] {payload["reason"]}' if payload.get('code') else payload['reason']
+        reason = _coded(payload)
         picking = self._picking(payload['picking']) if payload.get('picking') else self.env['stock.picking']
-        if picking:
-            picking._lb_record_update(update['type'], update.get('device_id'), event_time, exception=reason)
-            picking._lb_schedule_exception(self.env._('Device task failed'), reason)
-        return {'picking_id': picking.id, 'reason': reason}
+        if not picking:
+            return {'reason': reason}
+        # A failure reported without its step is the failure of the step being worked on.
+        return dict(self._record(picking, update, event_time, failed=picking_state.next_step(picking._lb_state()),
+                                 reason=reason, summary=self.env._('Device task failed')), reason=reason)
+
+    def _apply_order_acknowledged(self, payload, update, event_time):
+        picking = self._picking(payload.get('picking'))
+        vals = {}
+        if payload.get('external_ref'):
+            vals['lb_external_ref'] = str(payload['external_ref'])
+        if not picking.lb_acknowledged_at or event_time < picking.lb_acknowledged_at:
+            vals['lb_acknowledged_at'] = event_time
+        picking.write(vals)
+        return self._record(picking, update, event_time, step='acknowledged')
+
+    def _apply_order_refused(self, payload, update, event_time):
+        picking = self._picking(payload.get('picking'))
+        if not payload.get('reason'):
+            raise UpdateRejected('reason is required')
+        if payload.get('external_ref'):
+            picking.lb_external_ref = str(payload['external_ref'])
+        reason = _coded(payload)
+        return dict(self._record(picking, update, event_time, failed='acknowledged', reason=reason,
+                                 summary=self.env._('Picking refused by the warehouse system')), reason=reason)
+
+    def _shipment(self, payload):
+        """The picking a carrier statement is about: by reference, else by its tracking number."""
+        if payload.get('picking'):
+            picking = self._picking(payload['picking'])
+        elif payload.get('tracking_number'):
+            picking = self.env['stock.picking'].search(
+                [('carrier_tracking_ref', '=', payload['tracking_number']), ('state', '!=', 'cancel')],
+                order='id desc', limit=1)
+            if not picking:
+                raise UpdateRejected(f'no picking with tracking number {payload["tracking_number"]!r}')
+        else:
+            raise UpdateRejected('picking or tracking_number is required')
+        if picking.state == 'cancel':
+            raise UpdateRejected(f'{picking.name} is cancelled')
+        # The platform may know the parcel before a label update reached Odoo: fill in what is missing.
+        vals = {}
+        if payload.get('tracking_number') and not picking.carrier_tracking_ref:
+            vals['carrier_tracking_ref'] = payload['tracking_number']
+        if payload.get('carrier') and not picking.lb_carrier:
+            vals['lb_carrier'] = payload['carrier']
+        picking.write(vals)
+        return picking
+
+    def _carrier_fact(self, picking, update, event_time, status, details):
+        label = dict(picking._fields['lb_delivery_state'].selection)[status]
+        vals = self._record(picking, update, event_time, delivery=status, details=details,
+                            reason=details.get('lb_delivery_description') or details.get('lb_delivery_code') or label,
+                            summary=self.env._('Delivery: %s', label))
+        if picking.lb_delivery_state == 'delivered' and picking.state != 'done' and status == 'delivered':
+            picking._lb_schedule_exception(
+                self.env._('Delivered by the carrier, not validated in Odoo'),
+                self.env._('%s was delivered but is still %s in Odoo: validate it.', picking.name, picking.state),
+                DELIVERY_ACTIVITY)
+        return vals
+
+    def _apply_shipment_tracking(self, payload, update, event_time):
+        status = payload.get('status')
+        if status not in picking_state.DELIVERY_RANK:
+            raise UpdateRejected(f'status must be one of {", ".join(picking_state.DELIVERY_STATES)}, got {status!r}')
+        if not payload.get('carrier') or not payload.get('carrier_status'):
+            raise UpdateRejected('carrier and carrier_status are required')
+        picking = self._shipment(payload)
+        vals = self._carrier_fact(picking, update, event_time, status, {
+            'lb_delivery_code': payload['carrier_status'], 'lb_delivery_location': payload.get('location') or False,
+            'lb_delivery_description': payload.get('description') or False})
+        if status == 'delivered' and picking.lb_delivery_state == 'delivered' and not picking.lb_delivered_at:
+            picking.lb_delivered_at = event_time
+        return vals
+
+    def _apply_shipment_delivered(self, payload, update, event_time):
+        delivered_at = _parse_time(payload.get('delivered_at'), 'delivered_at')
+        proofs = [(kind, _attachment(payload[kind], kind)) for kind in POD_KINDS if payload.get(kind)]
+        picking = self._shipment(payload)
+        vals = self._carrier_fact(picking, update, event_time, 'delivered', {
+            'lb_delivery_code': payload.get('carrier_status') or 'delivered',
+            'lb_delivery_location': payload.get('location') or False, 'lb_delivery_description': False})
+        if picking.lb_delivery_state == 'delivered':
+            # Taken now, or delivered before (a platform sends the signature later): the proof fills in gaps.
+            picking._lb_store_proof(delivered_at, payload.get('received_by'), proofs)
+        return vals
+
+    def _apply_receipt_announced(self, payload, update, event_time):
+        if not payload.get('asn_ref'):
+            raise UpdateRejected('asn_ref is required')
+        expected_date = _parse_time(payload.get('expected_date'), 'expected_date').date()
+        lines = payload.get('lines')
+        if not isinstance(lines, list) or not lines:
+            raise UpdateRejected('lines must be a non-empty list')
+        receipt = self._announced_receipt(payload)
+        announced = []
+        for index, line in enumerate(lines):
+            if not isinstance(line, dict):
+                raise UpdateRejected(f'lines[{index}] must be an object')
+            quantity = _quantity(line)
+            lots, ssccs = line.get('lots') or [], line.get('ssccs') or []
+            if not all(isinstance(v, str) and v for v in lots):
+                raise UpdateRejected(f'lines[{index}].lots must be a list of lot names')
+            if not all(sscc_is_valid(v) for v in ssccs):
+                raise UpdateRejected(f'lines[{index}].ssccs must be SSCCs with a valid GS1 check digit')
+            try:
+                product = self._product(line.get('product'))
+            except UpdateRejected:
+                # A product Odoo does not know is a discrepancy of the notice, not a reason to refuse it.
+                product = self.env['product.product']
+            announced.append({'product': product, 'ref': canonical_json(line.get('product')), 'quantity': quantity,
+                              'lots': lots, 'ssccs': ssccs})
+        note = receipt._lb_announce(payload['asn_ref'], expected_date, announced, event_time)
+        vals = self._record(receipt, update, event_time)
+        return dict(vals, note=note or False)
+
+    def _announced_receipt(self, payload):
+        """The open receipt an advance ship notice is about: named, or the purchase order's first open one."""
+        if payload.get('receipt'):
+            receipt = self._open_picking({'picking': payload['receipt']})
+            if receipt.picking_type_code != 'incoming':
+                raise UpdateRejected(f'{receipt.name} is not a receipt')
+            return receipt
+        ref = payload.get('purchase_order')
+        if not isinstance(ref, dict) or not (ref.get('id') or ref.get('name')):
+            raise UpdateRejected('purchase_order ({"id"} or {"name"}) or receipt is required')
+        orders = self.env['purchase.order']
+        order = orders.browse(int(ref['id'])).exists() if ref.get('id') else orders.search([('name', '=', ref['name'])], limit=1)
+        if not order:
+            raise UpdateRejected(f'purchase order not found: {canonical_json(ref)}')
+        receipts = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == 'incoming' and p.state not in ('done', 'cancel')).sorted('id')
+        if not receipts:
+            raise UpdateRejected(f'{order.name} has no open receipt')
+        return receipts[0]
 
     def _apply_inventory_counted(self, payload, update, event_time):
         product = self._product(payload.get('product'))

@@ -1,14 +1,25 @@
-from odoo import models
+from odoo import api, fields, models
 
 from .. import compat
 from ..lib import canonical
 from .logistics_bridge_event import PRIORITY_HIGH
-from .stock_picking import partner_data, product_data
+from .stock_picking import DELIVERY_STATES, partner_data, product_data, summarize_delivery
 
 
 class SaleOrder(models.Model):
     _name = 'sale.order'
     _inherit = ['sale.order', 'logistics.bridge.order.automation']
+
+    lb_delivery_state = fields.Selection(
+        DELIVERY_STATES, string='Carrier delivery', compute='_compute_lb_delivery_state', store=True,
+        help='What the carriers report for the parcels shipped so far: a problem (failed attempt, exception, '
+             'return) wins, else the least advanced parcel. Pickings not shipped yet do not count: see Automation.')
+
+    @api.depends('picking_ids.lb_delivery_state', 'picking_ids.state')
+    def _compute_lb_delivery_state(self):
+        for order in self:
+            order.lb_delivery_state = summarize_delivery(order.picking_ids.filtered(
+                lambda p: p.picking_type_code == 'outgoing' and p.state != 'cancel').mapped('lb_delivery_state'))
 
     def _lb_emit(self, event_type):
         emit = self.env['logistics.bridge.event']._emit

@@ -2,13 +2,14 @@ import json
 import logging
 
 import psycopg2
+from markupsafe import Markup
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import compat
-from ..lib import canonical, sort_rules
+from ..lib import canonical, picking_state, receipt_check, sort_rules
 from .logistics_bridge_event import PRIORITY_HIGH
 
 _logger = logging.getLogger(__name__)
@@ -30,16 +31,22 @@ WITHDRAWN = 'stock.picking.withdrawn'
 # state than these and ``assigned`` (confirmed, waiting) means the reservation is gone: ``unreserved``.
 WITHDRAW_REASON = {'cancel': 'cancelled', 'done': 'done', 'draft': 'draft'}
 
-AUTOMATION_STATES = [
-    ('released', 'Released'),
-    ('in_progress', 'In progress'),
-    ('picked', 'Picked'),
-    ('packed', 'Packed'),
-    ('sorted', 'Sorted'),
-    ('shipped', 'Shipped'),
-    ('exception', 'Exception'),
-]
+# Labels of lib/picking_state.py's steps, in its order; an open exception is shown over them.
+STEP_LABELS = {'released': 'Released', 'acknowledged': 'Acknowledged', 'in_progress': 'In progress',
+               'picked': 'Picked', 'packed': 'Packed', 'sorted': 'Sorted', 'shipped': 'Shipped'}
+PROGRESS_STATES = [(step, STEP_LABELS[step]) for step in picking_state.STEPS]
+AUTOMATION_STATES = PROGRESS_STATES + [(picking_state.EXCEPTION, 'Exception')]
 AUTOMATION_RANK = {state: rank for rank, (state, _label) in enumerate(AUTOMATION_STATES)}
+DELIVERY_LABELS = {'pre_transit': 'Pre-transit', 'in_transit': 'In transit', 'out_for_delivery': 'Out for delivery',
+                   'failed_attempt': 'Failed attempt', 'exception': 'Delivery exception', 'delivered': 'Delivered',
+                   'returned': 'Returned'}
+DELIVERY_STATES = [(state, DELIVERY_LABELS[state]) for state in picking_state.DELIVERY_STATES]
+# Delivery states that need a person (a setback, a parcel on its way back): they win an order's summary.
+DELIVERY_PROBLEMS = ('exception', 'failed_attempt', 'returned')
+EXCEPTION_ACTIVITY = 'logistics_bridge.mail_activity_type_exception'
+DELIVERY_ACTIVITY = 'logistics_bridge.mail_activity_type_delivery'
+DISCREPANCY_ACTIVITY = 'logistics_bridge.mail_activity_type_discrepancy'
+POD_EXTENSIONS = {'image/png': 'png', 'image/jpeg': 'jpg', 'image/svg+xml': 'svg', 'application/pdf': 'pdf'}
 
 
 def summarize_automation(states):
@@ -50,6 +57,17 @@ def summarize_automation(states):
     if 'exception' in states:
         return 'exception'
     return min(states, key=AUTOMATION_RANK.get)
+
+
+def summarize_delivery(states):
+    """Order-level delivery of its shipped parcels: a problem wins, else the least advanced parcel."""
+    states = [s for s in states if s]
+    if not states:
+        return False
+    problems = [s for s in DELIVERY_PROBLEMS if s in states]
+    if problems:
+        return problems[0]
+    return min(states, key=picking_state.DELIVERY_RANK.get)
 
 
 def product_data(product):
@@ -69,16 +87,47 @@ def partner_data(partner):
 class StockPicking(models.Model):
     _inherit = 'stock.picking'
 
+    # What users see (lib/picking_state.shown): the open exception, else the progress. Written only by
+    # _lb_apply_fact, from the state below.
     lb_automation_state = fields.Selection(AUTOMATION_STATES, string='Automation', readonly=True, copy=False,
                                            index='btree_not_null')
-    lb_last_update_at = fields.Datetime(string='Last device update', readonly=True, copy=False)
+    lb_progress = fields.Selection(PROGRESS_STATES, string='Automation progress', readonly=True, copy=False)
+    lb_progress_at = fields.Datetime(string='Progress reached at', readonly=True, copy=False,
+                                     help='Event time of the last automation step reached.')
+    lb_exception_step = fields.Char(string='Failed step', readonly=True, copy=False,
+                                    help='The step whose failure is open: a later success of it, or of a step after it, '
+                                         'clears the exception; so does an integration manager.')
+    lb_exception_at = fields.Datetime(string='Failed at', readonly=True, copy=False)
+    lb_acknowledged_at = fields.Datetime(string='Acknowledged by the WMS', readonly=True, copy=False,
+                                         help='Event time of the first acknowledgement by the warehouse system.')
+    lb_external_ref = fields.Char(string='WMS order', readonly=True, copy=False,
+                                  help="The warehouse system's own number for this picking.")
+    lb_delivery_state = fields.Selection(DELIVERY_STATES, string='Delivery', readonly=True, copy=False,
+                                         index='btree_not_null', help='As the carrier reported it, forward only.')
+    lb_delivery_at = fields.Datetime(string='Carrier event at', readonly=True, copy=False)
+    lb_delivery_code = fields.Char(string='Carrier status', readonly=True, copy=False,
+                                   help="The carrier's own code of its last event.")
+    lb_delivery_location = fields.Char(string='Carrier location', readonly=True, copy=False)
+    lb_delivery_description = fields.Char(string='Carrier message', readonly=True, copy=False)
+    lb_delivered_at = fields.Datetime(string='Delivered on', readonly=True, copy=False)
+    lb_received_by = fields.Char(string='Received by', readonly=True, copy=False)
+    lb_asn_ref = fields.Char(string='Advance ship notice', readonly=True, copy=False,
+                             help="The supplier's notice number (DESADV / ASN) this receipt was announced with.")
+    lb_asn_expected_date = fields.Date(string='Announced for', readonly=True, copy=False)
+    lb_asn_at = fields.Datetime(string='Notice sent at', readonly=True, copy=False)
+    lb_asn_line_ids = fields.One2many('logistics.bridge.asn.line', 'picking_id', string='Announced lines', readonly=True)
+    lb_discrepancy_ids = fields.One2many('logistics.bridge.discrepancy', 'picking_id', string='Discrepancies', readonly=True)
+    lb_discrepancy_count = fields.Integer(compute='_compute_lb_discrepancy_count', string='Receipt discrepancies')
+    lb_pod_attachment_ids = fields.Many2many('ir.attachment', 'logistics_bridge_picking_pod_rel', 'picking_id',
+                                             'attachment_id', string='Proof of delivery', readonly=True, copy=False)
+    lb_last_update_at = fields.Datetime(string='Last update', readonly=True, copy=False)
     lb_last_update_type = fields.Char(string='Last update type', readonly=True, copy=False)
     lb_last_device = fields.Char(string='Last device', readonly=True, copy=False)
     lb_last_exception = fields.Text(string='Automation exception', readonly=True, copy=False)
     lb_carrier = fields.Char(string='Carrier (automation)', readonly=True, copy=False)
     lb_sort_destination = fields.Char(string='Sort chute / lane', readonly=True, copy=False)
     # Same field as stock_delivery's, so that the labelling update works without that module.
-    carrier_tracking_ref = fields.Char(string='Tracking Reference', copy=False)
+    carrier_tracking_ref = fields.Char(string='Tracking Reference', copy=False, index='btree_not_null')
     lb_timeline_count = fields.Integer(compute='_compute_lb_timeline_count', string='Bridge timeline')
 
     def _lb_correlation_id(self):
@@ -95,6 +144,11 @@ class StockPicking(models.Model):
         if picking.return_id:
             return picking.return_id._lb_correlation_id()
         return picking.name
+
+    @api.depends('lb_discrepancy_ids')
+    def _compute_lb_discrepancy_count(self):
+        for picking in self:
+            picking.lb_discrepancy_count = len(picking.lb_discrepancy_ids)
 
     def _lb_timeline_domain(self):
         return ['|', ('correlation_id', '=', self._lb_correlation_id()), ('picking_id', '=', self.id)]
@@ -119,6 +173,7 @@ class StockPicking(models.Model):
             'scheduled_date': canonical.iso_utc(self.scheduled_date), 'date_done': canonical.iso_utc(self.date_done),
             'partner': partner_data(self.partner_id), 'location': location_data(self.location_id),
             'location_dest': location_data(self.location_dest_id), 'carrier_tracking_ref': self.carrier_tracking_ref,
+            'carrier': {'name': self._lb_carrier_name(), 'tracking_number': self.carrier_tracking_ref},
         }
         lines = [{
             'line_id': move.id, 'product': product_data(move.product_id), 'quantity': move.product_uom_qty,
@@ -139,9 +194,14 @@ class StockPicking(models.Model):
                 self._lb_sort_destination() if self.picking_type_code == 'outgoing' else None)
         return payload
 
+    def _lb_carrier_name(self):
+        """The carrier: stock_delivery's shipping method when that module is installed and set, else the one
+        a labelling device or a carrier platform reported."""
+        return (self.carrier_id.name if 'carrier_id' in self._fields and self.carrier_id else self.lb_carrier) or None
+
     def _lb_sort_facts(self):
         """The picking's values the sort rules match on (lib/sort_rules.py): carrier, route, country, priority."""
-        carrier = self.carrier_id.name if 'carrier_id' in self._fields and self.carrier_id else self.lb_carrier
+        carrier = self._lb_carrier_name()
         routes = self.move_ids.rule_id.route_id or self.move_ids.route_ids
         partner = self.partner_id
         return {'carrier': carrier or None, 'route': routes[:1].id or None,
@@ -226,7 +286,7 @@ class StockPicking(models.Model):
     def _lb_on_ready(self):
         """Released to the warehouse: once per picking (a backorder is a new picking and is released again)."""
         released = self.sudo().filtered(lambda p: not p.lb_automation_state)
-        released.lb_automation_state = 'released'
+        released._lb_apply_fact(picking_state.step_succeeded, 'released', fields.Datetime.now())
         released._lb_emit('stock.picking.ready')
 
     # ------------------------------------------------------------------ withdrawal (stock.picking.withdrawn)
@@ -284,7 +344,7 @@ class StockPicking(models.Model):
             picking._lb_emit(WITHDRAWN, reason=reason, voids=voids)
             if reason in ('draft', 'unreserved'):
                 # Workable again later: a new release, a new work item (a new ready event).
-                picking.lb_automation_state = False
+                picking._lb_apply_fact(picking_state.withdrawn)
 
     def do_unreserve(self):
         res = super().do_unreserve()
@@ -304,13 +364,165 @@ class StockPicking(models.Model):
         return res
 
     # ------------------------------------------------------------------ inbox effects
-    def _lb_record_update(self, update_type, device, event_time, state=None, exception=None):
-        vals = {'lb_last_update_type': update_type, 'lb_last_update_at': event_time, 'lb_last_device': device or False}
-        if exception:
-            vals.update(lb_automation_state='exception', lb_last_exception=exception)
-        elif state:
-            vals.update(lb_automation_state=state, lb_last_exception=False)
+    def _lb_record_update(self, update_type, device, event_time, step=None, failed=None, delivery=None,
+                          reason=None, summary=None, details=None):
+        """The inbox's one write point of a picking's state: one fact of an update at ``event_time``.
+
+        ``step``: that automation step succeeded; ``failed``: that step failed (``reason`` says why, and the
+        activity gets ``summary``); ``delivery``: the carrier's normalised status, with ``details`` (its code,
+        location, message) stored only when the status is taken. No fact: the update is only noted. The
+        last update shown is the newest by event time. Answers why the fact changed nothing (or None), for
+        the inbox row.
+        """
+        notes = []
+        for picking in self:
+            if not picking.lb_last_update_at or not event_time or event_time >= picking.lb_last_update_at:
+                picking.write({'lb_last_update_type': update_type, 'lb_last_update_at': event_time,
+                               'lb_last_device': device or False})
+            if step:
+                outcome = picking._lb_apply_fact(picking_state.step_succeeded, step, event_time)
+            elif failed:
+                outcome = picking._lb_apply_fact(picking_state.step_failed, failed, event_time,
+                                                 reason=reason, summary=summary)
+            elif delivery:
+                outcome = picking._lb_apply_fact(picking_state.carrier_status, delivery, event_time,
+                                                 reason=reason, summary=summary, details=details)
+            else:
+                continue
+            if outcome.note:
+                notes.append(outcome.note)
+        return '; '.join(notes) or None
+
+    def _lb_state(self):
+        self.ensure_one()
+        return picking_state.PickingState(
+            progress=self.lb_progress or None, progress_time=self.lb_progress_at or None,
+            exception_step=self.lb_exception_step or None, exception_time=self.lb_exception_at or None,
+            delivery=self.lb_delivery_state or None, delivery_time=self.lb_delivery_at or None,
+            closed=self.state in ('done', 'cancel'))
+
+    def _lb_apply_fact(self, fact, *args, reason=None, summary=None, details=None):
+        """Decide with lib/picking_state.py (``fact`` is one of its functions), store what it answers: the
+        state fields, the exception text, the activities it raises or closes. Answers the last Outcome."""
+        outcome = None
+        for picking in self:
+            old = picking._lb_state()
+            outcome = fact(old, *args)
+            new = outcome.state
+            carrier = fact is picking_state.carrier_status
+            vals = {}
+            if outcome.changed:
+                vals.update(lb_progress=new.progress or False, lb_progress_at=new.progress_time or False,
+                            lb_exception_step=new.exception_step or False, lb_exception_at=new.exception_time or False,
+                            lb_delivery_state=new.delivery or False, lb_delivery_at=new.delivery_time or False,
+                            lb_automation_state=picking_state.shown(new) or False)
+                if new.exception_step and new.exception_time != old.exception_time:
+                    vals['lb_last_exception'] = reason or False
+                if carrier:
+                    vals.update(details or {})
+            if outcome.cleared and not carrier:
+                vals['lb_last_exception'] = False
+            if vals:
+                picking.write(vals)
+            if outcome.cleared:
+                picking._lb_close_activities(DELIVERY_ACTIVITY if carrier else EXCEPTION_ACTIVITY)
+            if outcome.activity:
+                note = reason or outcome.note or ''
+                if outcome.note and reason and not outcome.changed:
+                    note = f'{reason} ({outcome.note})'
+                picking._lb_schedule_exception(summary or self.env._('Logistics exception'), note,
+                                               DELIVERY_ACTIVITY if carrier else EXCEPTION_ACTIVITY)
+        return outcome
+
+    # ------------------------------------------------------------------ proof of delivery
+    def _lb_store_proof(self, delivered_at, received_by, proofs):
+        """Proof of delivery on a delivered picking: what it lacks is filled in, nothing is overwritten.
+        ``proofs``: [(kind, (content_type, bytes))], stored as attachments of the picking."""
+        self.ensure_one()
+        vals = {}
+        if not self.lb_delivered_at:
+            vals['lb_delivered_at'] = delivered_at
+        if received_by and not self.lb_received_by:
+            vals['lb_received_by'] = str(received_by)[:256]
+        have = set(self.lb_pod_attachment_ids.mapped('description'))
+        attachments = self.env['ir.attachment'].create([{
+            'name': f'{self.name.replace("/", "-")} {kind}.{POD_EXTENSIONS[content_type]}',
+            'description': kind, 'raw': data, 'mimetype': content_type,
+            'res_model': 'stock.picking', 'res_id': self.id,
+        } for kind, (content_type, data) in proofs if kind not in have])
+        if attachments:
+            vals['lb_pod_attachment_ids'] = [Command.link(a.id) for a in attachments]
         self.write(vals)
+
+    # ------------------------------------------------------------------ advance ship notice
+    def _lb_expected(self):
+        """{product id: quantity this receipt still expects, in the product's unit}, and their names."""
+        expected, names = {}, {}
+        for move in self.move_ids.filtered(lambda m: m.state != 'cancel'):
+            product = move.product_id
+            quantity = move.product_uom._compute_quantity(move.product_uom_qty, product.uom_id)
+            expected[product.id] = expected.get(product.id, 0.0) + quantity
+            names[product.id] = product.display_name
+        return expected, names
+
+    def _lb_announce(self, asn_ref, expected_date, lines, event_time):
+        """Store an advance ship notice (``lines``: product record, ref, quantity, lots, ssccs) on this
+        receipt, replacing an older one, and compare it with the order. Answers why it was not stored."""
+        self.ensure_one()
+        if self.lb_asn_at and event_time and event_time < self.lb_asn_at:
+            return f'a notice of a later time ({self.lb_asn_ref}) is stored: this one is kept out'
+        self.lb_asn_line_ids.unlink()
+        self.write({'lb_asn_ref': asn_ref, 'lb_asn_expected_date': expected_date, 'lb_asn_at': event_time,
+                    'lb_asn_line_ids': [Command.create({
+                        'sequence': index, 'product_id': line['product'].id, 'product_ref': line['ref'],
+                        'quantity': line['quantity'], 'lots': ','.join(line['lots']) or False,
+                        'ssccs': ','.join(line['ssccs']) or False,
+                    }) for index, line in enumerate(lines)]})
+        expected, names = self._lb_expected()
+        tracked = set(self.move_ids.product_id.filtered(lambda p: p.tracking != 'none').ids)
+        found = receipt_check.against_order(expected, names, self.lb_asn_line_ids._lib_lines(), tracked)
+        self._lb_store_discrepancies('announced', found)
+        return None
+
+    def _lb_check_count(self):
+        """Compare what is counted so far (picked moves) with the stored notice."""
+        self.ensure_one()
+        counted = []
+        for product in self.move_ids.filtered(lambda m: m.picked and m.state != 'cancel').product_id:
+            moves = self.move_ids.filtered(lambda m, p=product: m.product_id == p and m.picked)
+            quantity = sum(m.product_uom._compute_quantity(m.quantity, product.uom_id) for m in moves)
+            lots = tuple(sorted(set(moves.move_line_ids.lot_id.mapped('name'))))
+            counted.append(receipt_check.Line(product.id, product.display_name, quantity, lots))
+        self._lb_store_discrepancies('counted', receipt_check.against_notice(self.lb_asn_line_ids._lib_lines(), counted))
+
+    def _lb_store_discrepancies(self, stage, found):
+        """Replace the discrepancies of ``stage``; a person is told when they changed and some remain."""
+        old = self.lb_discrepancy_ids.filtered(lambda d: d.stage == stage)
+        texts = [receipt_check.describe(d, stage) for d in found]
+        if sorted(old.mapped('name')) == sorted(texts):
+            return
+        old.unlink()
+        self.env['logistics.bridge.discrepancy'].create([{
+            'picking_id': self.id, 'stage': stage, 'kind': d.kind, 'product_id': d.product or False, 'lot': d.lot or False,
+            'expected_qty': d.expected or 0.0, 'actual_qty': d.actual or 0.0, 'name': text,
+        } for d, text in zip(found, texts)])
+        if texts:
+            summary = (self.env._('Notice %(asn)s differs from the order', asn=self.lb_asn_ref) if stage == 'announced'
+                       else self.env._('Count differs from notice %(asn)s', asn=self.lb_asn_ref))
+            self._lb_schedule_exception(summary, Markup('<br/>').join(texts), DISCREPANCY_ACTIVITY)
+
+    def _lb_close_activities(self, activity_xmlid):
+        activity_type = self.env.ref(activity_xmlid)
+        self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type).action_done()
+
+    def action_lb_resolve_exception(self):
+        """An integration manager closes the open exception by hand (lib/picking_state.resolved_by_manager)."""
+        if not self.env.user.has_group('logistics_bridge.logistics_bridge_group_manager'):
+            raise AccessError(self.env._('Only an integration manager can resolve an automation exception.'))
+        for picking in self.sudo().filtered('lb_exception_step'):
+            picking._lb_apply_fact(picking_state.resolved_by_manager)
+            picking.message_post(body=self.env._('Automation exception resolved by %s.', self.env.user.name))
+        return True
 
     def _lb_validate(self, backorder):
         """Validate without any wizard left waiting: the backorder question is answered in code."""
@@ -351,7 +563,7 @@ class StockPicking(models.Model):
                 return users[0]
         return self.env.ref('base.user_admin')
 
-    def _lb_schedule_exception(self, summary, note):
+    def _lb_schedule_exception(self, summary, note, activity_xmlid=EXCEPTION_ACTIVITY):
         for picking in self:
-            picking.activity_schedule('logistics_bridge.mail_activity_type_exception', summary=summary, note=note,
+            picking.activity_schedule(activity_xmlid, summary=summary, note=note,
                                       user_id=(picking.user_id or self._lb_exception_user()).id)

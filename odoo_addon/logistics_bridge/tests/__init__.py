@@ -12,3 +12,6 @@ from . import test_relay_registry
 from . import test_picking_hooks
 from . import test_withdrawn
 from . import test_sort_rule_model
+from . import test_receipt_check
+from . import test_picking_flow
+from . import test_partner_updates

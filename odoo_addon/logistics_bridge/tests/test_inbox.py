@@ -80,9 +80,10 @@ class TestInbox(LogisticsBridgeCase):
         self.assertEqual(self.picking.lb_automation_state, 'released')
         self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'DHL', 'tracking_number': 'JD0002'})
         self.assertEqual(self.picking.lb_automation_state, 'packed')
-        self.picking.lb_automation_state = 'sorted'
+        self.apply('parcel.sorted', {'picking': self.ref, 'sscc': SSCC, 'chute': 'C1'}, event_time='2026-01-02T03:05:00Z')
+        self.assertEqual(self.picking.lb_automation_state, 'sorted')
         self.apply('shipment.labelled', {'picking': self.ref, 'carrier': 'UPS', 'tracking_number': '1Z999'},
-                   key='relabel')
+                   key='relabel', event_time='2026-01-02T03:06:00Z')
         self.assertEqual((self.picking.lb_automation_state, self.picking.carrier_tracking_ref), ('sorted', '1Z999'))
 
     def test_a_rejected_update_sent_again_after_a_fix_is_applied_once(self):
@@ -175,10 +176,11 @@ class TestInbox(LogisticsBridgeCase):
         self.assertEqual(self.Update.search_count([('idempotency_key', '=', 'k-1')]), 1)
 
     def test_rejected_update_does_not_fail_its_batch(self):
+        # The label is older than the refused pick: it does not prove the pick overcome (the exception stays).
         good = {'idempotency_key': 'g', 'type': 'shipment.labelled', 'adapter_id': 'a', 'device_id': 'd',
-                'event_time': '2026-01-01T00:00:00Z',
+                'event_time': '2025-12-31T00:00:00Z',
                 'payload': {'picking': self.ref, 'carrier': 'UPS', 'tracking_number': '1Z'}}
-        bad = dict(good, idempotency_key='b', payload={'picking': self.ref, 'lines': [
+        bad = dict(good, idempotency_key='b', event_time='2026-01-01T00:00:00Z', payload={'picking': self.ref, 'lines': [
             {'product': {'barcode': 'nope'}, 'quantity': 1}]}, type='pick.confirmed')
         unknown = dict(good, idempotency_key='u', type='teleport.done', payload={})
         results = self.Update.with_user(self.service_user).apply_batch([bad, good, unknown])

@@ -48,6 +48,18 @@ class TestCanonical(BaseCase):
         self.assertEqual(canonical.direction('internal'), 'internal')
         json.loads(canonical.canonical_json(payload))
 
+    def test_shipment_carrier(self):
+        def carrier(**picking):
+            return canonical.shipment_payload(dict({'id': 1, 'name': 'WH/OUT/1', 'picking_type_code': 'outgoing',
+                                                    'state': 'done'}, **picking), [])['shipment']['carrier']
+        self.assertEqual(carrier(carrier={'name': 'DHL Express', 'tracking_number': 'JD014600006281230704'}),
+                         {'name': 'DHL Express', 'code': 'dhl_express', 'tracking_number': 'JD014600006281230704'})
+        self.assertEqual(carrier(carrier={'name': None, 'tracking_number': 'RA473124829GB'}),
+                         {'name': None, 'code': None, 'tracking_number': 'RA473124829GB'})
+        self.assertIsNone(carrier(carrier={'name': None, 'tracking_number': False}))
+        self.assertIsNone(carrier())
+        self.assertEqual(canonical.carrier_code(' La Poste / Colissimo '), 'la_poste_colissimo')
+
     def test_withdrawn_payload_is_identity_reason_and_voids_only(self):
         payload = canonical.withdrawn_payload(
             {'id': 4, 'name': 'WH/IN/4', 'picking_type_code': 'incoming', 'state': 'cancel',

@@ -114,6 +114,45 @@ class TestPickingState(BaseCase):
         self.assertFalse(outcome.changed)
         self.assertIn('older', outcome.note)
 
+    def test_acknowledgement_is_a_step_and_a_refusal_its_failure(self):
+        released = run(ps.PickingState(), ('ok', 'released', 0))
+        refused = ps.step_failed(released, 'acknowledged', at(1))
+        self.assertEqual(ps.shown(refused.state), 'exception')
+        self.assertTrue(refused.activity)
+        acknowledged = ps.step_succeeded(refused.state, 'acknowledged', at(2))
+        self.assertTrue(acknowledged.cleared)
+        self.assertEqual(ps.shown(acknowledged.state), 'acknowledged')
+        # An acknowledgement arriving after the picking was picked changes nothing.
+        picked = run(acknowledged.state, ('ok', 'picked', 3))
+        self.assertFalse(ps.step_succeeded(picked, 'acknowledged', at(4)).changed)
+
+    def test_next_step_is_the_one_being_worked_on(self):
+        self.assertEqual(ps.next_step(ps.PickingState()), 'released')
+        self.assertEqual(ps.next_step(run(ps.PickingState(), ('ok', 'packed', 1))), 'sorted')
+        self.assertEqual(ps.next_step(run(ps.PickingState(), ('ok', 'shipped', 1))), 'shipped')
+
+    def test_a_failure_older_than_the_success_that_overcame_it_opens_nothing(self):
+        # The sorter reports at minute 9 a pack failure of minute 3; the packing station packed at minute 5.
+        packed = run(ps.PickingState(), ('ok', 'packed', 5))
+        outcome = ps.step_failed(packed, 'packed', at(3))
+        self.assertFalse(outcome.changed)
+        self.assertFalse(outcome.activity)
+        self.assertIn('overcome', outcome.note)
+        self.assertEqual(ps.shown(ps.step_failed(packed, 'packed', at(6)).state), 'exception', 'a newer failure opens one')
+        self.assertEqual(ps.shown(ps.step_failed(packed, 'sorted', at(3)).state), 'exception', 'a later step had not succeeded')
+
+    def test_withdrawn_work_starts_again_and_keeps_the_carrier(self):
+        state = run(ps.PickingState(), ('ok', 'picked', 1), ('fail', 'packed', 2), ('carrier', 'pre_transit', 3))
+        outcome = ps.withdrawn(state)
+        self.assertTrue(outcome.cleared)
+        self.assertEqual((ps.shown(outcome.state), outcome.state.delivery), (None, 'pre_transit'))
+
+    def test_leaving_a_delivery_setback_clears_it(self):
+        state = run(ps.PickingState(closed=True), ('carrier', 'in_transit', 1), ('carrier', 'failed_attempt', 2))
+        self.assertTrue(ps.carrier_status(state, 'out_for_delivery', at(3)).cleared)
+        self.assertFalse(ps.carrier_status(state, 'exception', at(3)).cleared, 'another setback clears nothing')
+        self.assertFalse(ps.carrier_status(state, 'in_transit', at(1)).cleared, 'an older event clears nothing')
+
     def test_unknown_names_are_refused(self):
         with self.assertRaises(ValueError):
             ps.step_succeeded(ps.PickingState(), 'teleported', at(0))

@@ -61,6 +61,8 @@ export const shipmentPayload = z.looseObject({
     location: locationRef.nullable(),
     location_dest: locationRef.nullable(),
     carrier_tracking_ref: text,
+    /** The carrier (stock_delivery's shipping method, else what a labeller or carrier platform reported) and tracking number; null when neither is known. Optional: addons before 1.3.0 do not send it. */
+    carrier: z.looseObject({ name: text, code: text, tracking_number: text }).nullable().optional(),
     /** `stock.picking.ready` of an outbound picking: the chute / lane of the admin's sort rule that matched (null: none). */
     sort_destination: z.looseObject({ chute: z.string(), lane: text, rule: id }).nullable().optional(),
   }),
