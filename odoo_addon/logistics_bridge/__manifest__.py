@@ -4,7 +4,7 @@
     'description': 'Outbox of business events for a logistics sidecar, idempotent inbox of device updates, '
                    'device registry and automation status on pickings. See README.md.',
     # No series prefix: Odoo prefixes its own (18.0.1.2.0 on 18, 19.0.1.2.0 on 19), so one tree installs on both.
-    'version': '1.2.0',
+    'version': '1.2.1',
     'category': 'Inventory/Inventory',
     'license': 'LGPL-3',
     'author': 'Odoo Logistics Bridge contributors',
@@ -21,6 +21,7 @@
         'views/logistics_bridge_dashboard_views.xml',
         'views/logistics_bridge_vda_node_views.xml',
         'views/logistics_bridge_sort_rule_views.xml',
+        'views/logistics_bridge_sla_breach_views.xml',
         'views/stock_picking_views.xml',
         'views/sale_order_views.xml',
         'views/purchase_order_views.xml',

@@ -55,3 +55,18 @@ def breaches(facts, thresholds, now):
         last = max(t for t in (facts.shipped_at, facts.last_tracking_at) if t)
         missed('no_tracking', last, timedelta(hours=thresholds.tracking_hours))
     return sorted(found, key=lambda b: b.since)
+
+
+def human_duration(seconds):
+    """A duration as a warehouse manager reads it on a dashboard: '45 s', '3 min', '2 h 5 min', '3 d 4 h'."""
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f'{seconds} s'
+    minutes = seconds // 60
+    if minutes < 60:
+        return f'{minutes} min'
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f'{hours} h {minutes} min' if minutes else f'{hours} h'
+    days, hours = divmod(hours, 24)
+    return f'{days} d {hours} h' if hours else f'{days} d'

@@ -61,3 +61,7 @@ class TestSla(BaseCase):
         self.assertEqual(bases(f, sla.Thresholds(60, 0, 0)), bases(f))
         shipped = facts(progress='shipped', shipped_at=NOW - timedelta(hours=50), last_tracking_at=NOW - timedelta(hours=30))
         self.assertEqual(bases(shipped), [('no_tracking', NOW - timedelta(hours=30))])
+
+    def test_durations_read_like_a_person_says_them(self):
+        self.assertEqual([sla.human_duration(s) for s in (0, 59.9, 60, 185, 3600, 3900, 86400, 97200, -5)],
+                         ['0 s', '59 s', '1 min', '3 min', '1 h', '1 h 5 min', '1 d', '1 d 3 h', '0 s'])
