@@ -21,6 +21,7 @@
         'views/logistics_bridge_dashboard_views.xml',
         'views/logistics_bridge_vda_node_views.xml',
         'views/logistics_bridge_sort_rule_views.xml',
+        'views/logistics_bridge_sla_breach_views.xml',
         'views/stock_picking_views.xml',
         'views/sale_order_views.xml',
         'views/purchase_order_views.xml',

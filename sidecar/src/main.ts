@@ -1,4 +1,4 @@
-import { Broker } from './broker';
+import { Broker, DEAD_QUEUES, DeadLetterDepth, partnerIngressQueue } from './broker';
 import { loadConfigOrReport, readSecretFile } from './config';
 import { DeviceGateway } from './devices/gateway';
 import { bridgeChecks, HealthServer } from './health';
@@ -66,7 +66,8 @@ async function main(): Promise<number> {
   gateway.onWorkAck((session, ack) => dispatcher.ack(session, ack));
   // Flow 4: the partner doors (HTTP, AMQP), only when PARTNERS_FILE names partners.
   const partners = createPartnerDoors({ config, source: broker.model, registry, log });
-  const services: Service[] = [outbox.relay, gateway, applier, work, new VoidFeed({ source: broker.model, voids, log: workLog }), dispatcher, ...partners];
+  const deadLetters = new DeadLetterDepth({ source: broker.model, queues: [...DEAD_QUEUES, `${partnerIngressQueue().name}.dead`], registry, log: log.child({ module: 'dead-letters' }) });
+  const services: Service[] = [outbox.relay, gateway, applier, work, new VoidFeed({ source: broker.model, voids, log: workLog }), dispatcher, deadLetters, ...partners];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

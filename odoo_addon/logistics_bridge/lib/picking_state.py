@@ -31,6 +31,11 @@ DELIVERY_RANK = {'pre_transit': 1, 'in_transit': 2, 'exception': 2, 'out_for_del
 DELIVERY_SETBACKS = frozenset({'failed_attempt', 'exception'})
 DELIVERY_FINAL = frozenset({'delivered', 'returned'})
 
+# An SLA breach (lib/sla.RULES) is a step that did not come: the success of that step (or of one after
+# it) clears it, whatever its event time, since it proves the awaited step happened. ``no_tracking``
+# concerns dispatched, closed pickings only, so it never opens an exception (see ``step_failed``).
+SLA_AWAITS = {'not_acknowledged': 'acknowledged', 'not_dispatched': 'shipped', 'no_tracking': 'shipped'}
+
 PickingState = namedtuple('PickingState', [
     'progress',         # last automation step reached (one of STEPS) or None
     'progress_time',    # event time of that step
@@ -87,6 +92,9 @@ def step_succeeded(state, step, event_time):
 
 
 def _clears(state, step, event_time):
+    awaited = SLA_AWAITS.get(state.exception_step)
+    if awaited:
+        return STEP_RANK[step] >= STEP_RANK[awaited]
     failed = STEP_RANK.get(state.exception_step)
     return failed is not None and STEP_RANK[step] >= failed and _later(event_time, state.exception_time)
 

@@ -29,25 +29,44 @@ SlaFacts = namedtuple('SlaFacts', [
     'last_tracking_at',  # time of the last carrier event, or None
 ])
 
-# rule: one of RULES; since: when the service level was missed; age: now - since.
-Breach = namedtuple('Breach', ['rule', 'since', 'age'])
+# rule: one of RULES; basis: the fact time the rule counts from (release, scheduled date, last carrier
+# event or dispatch), which names the breach: the same rule missed from the same basis is the same breach
+# however often it is found, or the thresholds changed; since: when the service level was missed;
+# age: now - since.
+Breach = namedtuple('Breach', ['rule', 'basis', 'since', 'age'])
 
 
 def breaches(facts, thresholds, now):
     """The service levels ``facts`` miss at ``now``, oldest first."""
     found = []
 
-    def missed(rule, since):
-        if since is not None and since <= now:
-            found.append(Breach(rule, since, now - since))
+    def missed(rule, basis, delay):
+        since = basis + delay
+        if since <= now:
+            found.append(Breach(rule, basis, since, now - since))
 
     if thresholds.ack_minutes and facts.released_at and not facts.acknowledged_at and not facts.shipped_at:
-        missed('not_acknowledged', facts.released_at + timedelta(minutes=thresholds.ack_minutes))
+        missed('not_acknowledged', facts.released_at, timedelta(minutes=thresholds.ack_minutes))
     rank = STEP_RANK.get(facts.progress, -1)
     if (thresholds.dispatch_grace_minutes and facts.scheduled_date and not facts.shipped_at
             and STEP_RANK['packed'] <= rank < STEP_RANK['shipped']):
-        missed('not_dispatched', facts.scheduled_date + timedelta(minutes=thresholds.dispatch_grace_minutes))
+        missed('not_dispatched', facts.scheduled_date, timedelta(minutes=thresholds.dispatch_grace_minutes))
     if thresholds.tracking_hours and facts.shipped_at and facts.delivery not in DELIVERY_FINAL:
         last = max(t for t in (facts.shipped_at, facts.last_tracking_at) if t)
-        missed('no_tracking', last + timedelta(hours=thresholds.tracking_hours))
+        missed('no_tracking', last, timedelta(hours=thresholds.tracking_hours))
     return sorted(found, key=lambda b: b.since)
+
+
+def human_duration(seconds):
+    """A duration as a warehouse manager reads it on a dashboard: '45 s', '3 min', '2 h 5 min', '3 d 4 h'."""
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f'{seconds} s'
+    minutes = seconds // 60
+    if minutes < 60:
+        return f'{minutes} min'
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f'{hours} h {minutes} min' if minutes else f'{hours} h'
+    days, hours = divmod(hours, 24)
+    return f'{days} d {hours} h' if hours else f'{days} d'

@@ -18,3 +18,4 @@ from . import logistics_bridge_vda_node
 from . import logistics_bridge_sort_rule
 from . import logistics_bridge_asn_line
 from . import logistics_bridge_discrepancy
+from . import logistics_bridge_sla_breach

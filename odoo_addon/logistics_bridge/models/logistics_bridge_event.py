@@ -420,6 +420,8 @@ class LogisticsBridgeEvent(models.Model):
         relays += [{'worker_id': owner, 'host': None, 'pid': None, 'alive': None, 'stop_reason': None,
                     'heartbeat_age_s': None, 'claimed': n} for owner, (n, _age) in claims.items()]
         stats['relays'] = relays
+        # Business service levels, exported by the sidecar as Prometheus series (models/logistics_bridge_sla_breach.py).
+        stats['sla_breaches'] = self.env['logistics.bridge.sla.breach'].sudo()._open_counts()
         return stats
 
     @api.model

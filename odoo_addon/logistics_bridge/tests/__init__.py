@@ -6,6 +6,8 @@ from . import test_security
 from . import test_ui
 from . import test_picking_state
 from . import test_sla
+from . import test_sla_watch
+from . import test_dashboard
 from . import test_sort_rules
 from . import test_vda_node
 from . import test_relay_registry

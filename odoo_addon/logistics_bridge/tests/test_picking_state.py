@@ -158,3 +158,21 @@ class TestPickingState(BaseCase):
             ps.step_succeeded(ps.PickingState(), 'teleported', at(0))
         with self.assertRaises(ValueError):
             ps.carrier_status(ps.PickingState(), 'lost_in_space', at(0))
+
+    def test_an_sla_breach_is_cleared_by_the_step_it_waited_for(self):
+        released = run(ps.PickingState(), ('ok', 'released', 0))
+        late = ps.step_failed(released, 'not_acknowledged', at(15))
+        self.assertEqual(ps.shown(late.state), 'exception')
+        # The warehouse's answer, even one stamped before the breach was found, proves the acknowledgement.
+        acked = ps.step_succeeded(late.state, 'in_progress', at(14))
+        self.assertTrue(acked.cleared)
+        self.assertEqual(ps.shown(acked.state), 'in_progress')
+
+    def test_not_dispatched_stays_until_the_dispatch(self):
+        packed = run(ps.PickingState(), ('ok', 'packed', 0), ('fail', 'not_dispatched', 60))
+        sorted_ = ps.step_succeeded(packed, 'sorted', at(70))
+        self.assertFalse(sorted_.cleared, 'sorting is not the dispatch the breach waits for')
+        self.assertEqual(ps.shown(sorted_.state), 'exception')
+        shipped = ps.step_succeeded(sorted_.state, 'shipped', at(80))
+        self.assertTrue(shipped.cleared)
+        self.assertEqual(ps.shown(shipped.state), 'shipped')

@@ -20,6 +20,10 @@ def rules(f, limits=LIMITS, now=NOW):
     return [(b.rule, b.since, b.age) for b in sla.breaches(f, limits, now)]
 
 
+def bases(f, limits=LIMITS, now=NOW):
+    return [(b.rule, b.basis) for b in sla.breaches(f, limits, now)]
+
+
 class TestSla(BaseCase):
 
     def test_released_and_never_acknowledged(self):
@@ -48,3 +52,16 @@ class TestSla(BaseCase):
         f = facts(released_at=NOW - timedelta(hours=40), progress='packed', scheduled_date=NOW - timedelta(days=1))
         self.assertEqual([r for r, _s, _a in rules(f)], ['not_acknowledged', 'not_dispatched'])
         self.assertEqual(rules(f, sla.Thresholds(0, 0, 0)), [])
+
+    def test_a_breach_is_named_by_what_it_counts_from_not_by_the_threshold(self):
+        # The cron keys a breach on (picking, rule, basis): a changed threshold finds the same breach again,
+        # a new tracking event (a new basis) a new one.
+        f = facts(released_at=NOW - timedelta(hours=3), progress='released')
+        self.assertEqual(bases(f), [('not_acknowledged', NOW - timedelta(hours=3))])
+        self.assertEqual(bases(f, sla.Thresholds(60, 0, 0)), bases(f))
+        shipped = facts(progress='shipped', shipped_at=NOW - timedelta(hours=50), last_tracking_at=NOW - timedelta(hours=30))
+        self.assertEqual(bases(shipped), [('no_tracking', NOW - timedelta(hours=30))])
+
+    def test_durations_read_like_a_person_says_them(self):
+        self.assertEqual([sla.human_duration(s) for s in (0, 59.9, 60, 185, 3600, 3900, 86400, 97200, -5)],
+                         ['0 s', '59 s', '1 min', '3 min', '1 h', '1 h 5 min', '1 d', '1 d 3 h', '0 s'])

@@ -1,5 +1,3 @@
-from ast import literal_eval
-
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
 
@@ -26,7 +24,7 @@ class TestViews(TransactionCase):
         dashboard = self.env['logistics.bridge.dashboard'].browse(action['res_id'])
         self.assertEqual(dashboard.dead_count, 1)
         self.assertEqual(dashboard.display_name, 'Dashboard')
-        dead = self.env['logistics.bridge.event'].search(literal_eval(dashboard.action_open_dead()['domain']))
+        dead = self.env['logistics.bridge.event'].search(dashboard.action_open_dead()['domain'])
         self.assertEqual(dead.ids, [event_id])
 
 

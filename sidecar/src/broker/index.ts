@@ -56,3 +56,4 @@ export { ConfirmWindow } from './window';
 export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';
 export { describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
 export { DeadLetterQueue, type ReplayOptions, type ReplayResult } from './dead-letters';
+export { DeadLetterDepth, type DeadLetterDepthOptions } from './dead-letter-depth';

@@ -75,6 +75,8 @@ export const statsSchema = z.object({
       claimed: z.number().int(),
     }),
   ),
+  /** Open SLA breaches per rule (not_acknowledged, not_dispatched, no_tracking); absent before addon 1.2.1. */
+  sla_breaches: z.record(z.string(), z.object({ count: z.number().int(), oldest_age_s: z.number().nullable() })).optional(),
 });
 
 /** Another relay process as the registry knows it (`relay_register`'s holder and peers). */

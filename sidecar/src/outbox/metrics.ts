@@ -14,6 +14,8 @@ export class RelayMetrics {
   readonly lag: Gauge;
   readonly outbox: Gauge<'state'>;
   readonly inFlight: Gauge;
+  readonly slaBreaches: Gauge<'rule'>;
+  readonly slaOldest: Gauge<'rule'>;
   /** Where the in-flight gauge reads from (the publisher's window), set once wired. */
   inFlightSource: (() => number) | undefined;
 
@@ -40,6 +42,9 @@ export class RelayMetrics {
     });
     this.lag = new Gauge({ name: 'logistics_bridge_relay_outbox_lag_seconds', help: 'Age of the oldest pending outbox event (0 when none), from relay_stats', registers });
     this.outbox = new Gauge({ name: 'logistics_bridge_relay_outbox_events', help: 'Outbox events by state, from relay_stats', labelNames: ['state'], registers });
+    // Business service levels, from the same relay_stats call (Odoo's SLA watch cron finds the breaches).
+    this.slaBreaches = new Gauge({ name: 'logistics_bridge_sla_breaches', help: 'Open SLA breaches in Odoo by rule (not_acknowledged, not_dispatched, no_tracking), from relay_stats', labelNames: ['rule'], registers });
+    this.slaOldest = new Gauge({ name: 'logistics_bridge_sla_breach_oldest_age_seconds', help: 'Age of the oldest open SLA breach by rule (0 when none), from relay_stats', labelNames: ['rule'], registers });
     const inFlightNow = () => this.inFlightSource?.() ?? 0;
     this.inFlight = new Gauge({
       name: 'logistics_bridge_relay_in_flight',

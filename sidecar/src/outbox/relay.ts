@@ -366,6 +366,10 @@ export class Relay implements Service {
         const s = await this.source.stats(signal);
         this.opts.metrics.lag.set(s.oldest_pending_age_s ?? 0);
         for (const state of ['pending', 'claimed', 'published', 'dead'] as const) this.opts.metrics.outbox.set({ state }, s[state]);
+        for (const [rule, open] of Object.entries(s.sla_breaches ?? {})) {
+          this.opts.metrics.slaBreaches.set({ rule }, open.count);
+          this.opts.metrics.slaOldest.set({ rule }, open.oldest_age_s ?? 0);
+        }
       } catch (err) {
         if (signal.aborted) return;
         this.opts.metrics.errors.inc({ stage: 'stats', kind: failureKind(err) });

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { IngestBudget } from '../../../sidecar/src/devices/gateway/budget';
+import { Registry } from 'prom-client';
+import { GatewayMetrics } from '../../../sidecar/src/devices/gateway/metrics';
 import { StreamStateMap } from '../../../sidecar/src/devices/gateway/state';
 
 class Member {
@@ -41,6 +43,24 @@ describe('gateway ingest budget', () => {
     assert.ok(late.held, 'a stream that left is not touched again');
     assert.equal(b.bytes, 0);
     assert.equal(b.peakBytes, 1500);
+  });
+});
+
+describe('gateway ingest budget, as exported', () => {
+  it('fills by the tighter of its two limits, and counts every time it held the streams', async () => {
+    const registry = new Registry();
+    const b = new IngestBudget({ maxBytes: 1000, maxMessages: 10 });
+    new GatewayMetrics(registry, () => ({}), () => 0, () => b);
+    b.take(100, 4);
+    assert.equal(b.fill, 0.4, 'four of ten messages weigh more than 100 of 1000 bytes');
+    b.take(950, 1);
+    b.give(1000, 5);
+    b.take(1000, 1);
+    const text = await registry.metrics();
+    assert.match(text, /^logistics_bridge_gateway_buffer_fill_ratio 1.05$/m);
+    assert.match(text, /^logistics_bridge_gateway_buffered\{unit="messages"\} 1$/m);
+    assert.match(text, /^logistics_bridge_gateway_buffered\{unit="bytes"\} 1050$/m);
+    assert.match(text, /^logistics_bridge_gateway_buffer_holds_total 2$/m);
   });
 });
 

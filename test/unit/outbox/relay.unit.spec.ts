@@ -255,3 +255,30 @@ describe('Relay loop (unit, fake outbox and broker)', () => {
     assert.match(metrics, /stage="claim",kind="transport"} 1/);
   });
 });
+
+describe('Relay stats (unit, fake outbox)', () => {
+  it('exports the open SLA breaches relay_stats reads from Odoo, by rule, with the age of the oldest', async () => {
+    const source = new FakeSource();
+    const stats = source.stats.bind(source);
+    source.stats = async () => ({ ...(await stats()), sla_breaches: { not_acknowledged: { count: 3, oldest_age_s: 600 }, no_tracking: { count: 0, oldest_age_s: null } } });
+    const registry = new Registry();
+    const ac = new AbortController();
+    const r = new Relay(source, new FakePublisher(), {
+      workerId: 'w1', batchSize: 10, leaseSeconds: 60, maxBatchesInFlight: 2, appId: 'test',
+      log: createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })),
+      metrics: new RelayMetrics(registry), statsIntervalMs: 5, waitTimeoutSeconds: 1,
+    });
+    const run = r.run(ac.signal);
+    let text = '';
+    for (let i = 0; i < 200 && !/logistics_bridge_sla_breaches\{rule="not_acknowledged"\} 3/.test(text); i++) {
+      await new Promise((res) => setTimeout(res, 5));
+      text = await registry.metrics();
+    }
+    ac.abort(new Error('test done'));
+    await run;
+    assert.match(text, /^logistics_bridge_sla_breaches\{rule="not_acknowledged"\} 3$/m);
+    assert.match(text, /^logistics_bridge_sla_breaches\{rule="no_tracking"\} 0$/m);
+    assert.match(text, /^logistics_bridge_sla_breach_oldest_age_seconds\{rule="not_acknowledged"\} 600$/m);
+    assert.match(text, /^logistics_bridge_sla_breach_oldest_age_seconds\{rule="no_tracking"\} 0$/m);
+  });
+});

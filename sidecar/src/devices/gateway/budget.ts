@@ -73,6 +73,11 @@ export class IngestBudget {
     }
   }
 
+  /** The share of the budget in use, by the tighter of its two limits: 1 or more holds every stream. */
+  get fill(): number {
+    return Math.max(this.bytes / this.limits.maxBytes, this.messages / this.limits.maxMessages);
+  }
+
   /** True while the streams are held. */
   get held(): boolean {
     return this.holding;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { IngestBudget } from './budget';
 
 /** The gateway's series, registered on the registry passed in. */
 export class GatewayMetrics {
@@ -13,8 +14,12 @@ export class GatewayMetrics {
   /** Readings that produced no update, by the relevance module's reason (filled at scrape time). */
   readonly dropped: Counter<'reason'>;
   readonly ratio: Gauge;
+  /** The ingest budget (budget.ts): what the gateway holds unanswered, and how often it stopped reading. */
+  readonly buffered: Gauge<'unit'>;
+  readonly bufferFill: Gauge;
+  readonly holds: Counter;
 
-  constructor(registry: Registry, dropTotals: () => Record<string, number>, ratio: () => number) {
+  constructor(registry: Registry, dropTotals: () => Record<string, number>, ratio: () => number, budget: () => IngestBudget) {
     const registers = [registry];
     this.streams = new Gauge({ name: 'logistics_bridge_gateway_streams', help: 'Adapter streams connected, per device family', labelNames: ['family'], registers });
     this.messages = new Counter({ name: 'logistics_bridge_gateway_messages_total', help: 'Adapter messages received, per family and kind (hello, telemetry, update)', labelNames: ['family', 'kind'], registers });
@@ -46,6 +51,33 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(ratio());
+      },
+    });
+    this.buffered = new Gauge({
+      name: 'logistics_bridge_gateway_buffered',
+      help: 'Adapter messages (unit="messages") and their wire bytes (unit="bytes") received and not answered yet, over all streams',
+      labelNames: ['unit'],
+      registers,
+      collect() {
+        this.set({ unit: 'messages' }, budget().messages);
+        this.set({ unit: 'bytes' }, budget().bytes);
+      },
+    });
+    this.bufferFill = new Gauge({
+      name: 'logistics_bridge_gateway_buffer_fill_ratio',
+      help: 'Share of the gateway ingest budget in use (GATEWAY_MAX_BUFFERED_*): at 1 every stream stops reading until half is free',
+      registers,
+      collect() {
+        this.set(budget().fill);
+      },
+    });
+    this.holds = new Counter({
+      name: 'logistics_bridge_gateway_buffer_holds_total',
+      help: 'Times the ingest budget was spent and every adapter stream stopped reading (back-pressure on the adapters)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(budget().holds);
       },
     });
   }

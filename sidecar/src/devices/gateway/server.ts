@@ -84,6 +84,7 @@ export class DeviceGateway implements Service {
       opts.registry,
       () => this.dropTotals(),
       () => this.reductionRatio(),
+      () => this.ctx.budget,
     );
     const budget = new IngestBudget({ maxBytes: opts.maxBufferedBytes ?? 16 * 1024 * 1024, maxMessages: opts.maxBufferedMessages ?? 8192 });
     const reads = new ReadGates(budget, READ_AHEAD);
