@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   apply: () => import('./apply'),
   ingress: () => import('./ingress'),
   work: () => import('./work'),
+  'relay-restart': () => import('./relay-restart'),
 };
 
 async function run(): Promise<void> {

@@ -161,7 +161,8 @@ export class Journal<M> {
   private kick(): void {
     if (this.writing || this.failed) return;
     this.writing = true;
-    void this.writeLoop().then(
+    // Started on the next turn: the send* calls of this turn go out in one write and one fsync.
+    void new Promise((r) => setImmediate(r)).then(() => this.writeLoop()).then(
       () => {
         this.writing = false;
         if (this.queued.length > 0) return this.kick();
