@@ -32,7 +32,7 @@ interface AdapterProcess {
 }
 
 describe('faults: the adapter SDK edge journal survives SIGKILLs of the adapter', function () {
-  this.timeout(600_000);
+  this.timeout(1_800_000);
   let fx: OdooFixtures;
   let conn: ChannelModel;
   let sidecar: SidecarProcess | undefined;
@@ -136,11 +136,13 @@ describe('faults: the adapter SDK edge journal survives SIGKILLs of the adapter'
   /** Waits until Odoo's inbox holds `COUNT` rows with the prefix, then checks each key is there once, applied. */
   async function arrivedOnce(prefix: string): Promise<void> {
     const domain = [['idempotency_key', '=like', `${prefix}:%`]];
-    const deadline = Date.now() + 300_000;
+    // The applier's pace depends on the machine's load: fail on a stall, not on a slow but moving drain.
     let n = 0;
-    while ((n = Number(await fx.call('logistics.bridge.update', 'search_count', [domain]))) < COUNT) {
-      if (Date.now() > deadline) throw new Error(`${n} of ${COUNT} updates in Odoo's inbox\n${sidecar?.output().slice(-2000) ?? ''}`);
-      await new Promise((r) => setTimeout(r, 500));
+    let progressAt = Date.now();
+    for (let last = -1; (n = Number(await fx.call('logistics.bridge.update', 'search_count', [domain]))) < COUNT; last = n) {
+      if (n > last) progressAt = Date.now();
+      if (Date.now() - progressAt > 120_000) throw new Error(`${n} of ${COUNT} updates in Odoo's inbox, none more for 2 minutes\n${sidecar?.output().slice(-2000) ?? ''}`);
+      await new Promise((r) => setTimeout(r, 1_000));
     }
     const rows = await fx.searchRead<{ idempotency_key: string; state: string }>('logistics.bridge.update', domain, ['idempotency_key', 'state']);
     const keys = new Set(rows.map((r) => r.idempotency_key));
