@@ -56,7 +56,7 @@ function summary(kills: Kill[]) {
     restart_to_published_max_s: restart[restart.length - 1] as number,
     takeover_to_published_max_s: takeover.length ? Math.max(...takeover) : null,
     lease_would_free_min_s: Math.min(...kills.map((k) => k.leaseWouldFreeS)),
-    kills,
+    per_kill: kills,
   };
 }
 
