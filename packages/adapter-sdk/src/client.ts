@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   ChannelCredentials,
@@ -33,7 +34,10 @@ export interface ConnectOptions {
   token: string;
   family: Family;
   adapterId: string;
-  /** Identity of this stream for sequence numbers and resume; default: adapterId. One live stream per id. */
+  /**
+   * Identity of this stream for sequence numbers and resume; default: adapterId. One live stream per id.
+   * In durable mode a random suffix per process start is added (`<streamId>.<8 hex>`), see the README.
+   */
   streamId?: string;
   /** true for TLS with system roots, or certificates; default plaintext (development only). */
   tls?: boolean | TlsOptions;
@@ -154,7 +158,13 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
 
   constructor(private readonly options: ConnectOptions) {
     super();
-    this.streamId = options.streamId || options.adapterId;
+    // Durable mode: each process start opens a stream of its own. Restored messages get new sequence
+    // numbers, and on the old stream's numbering a message the killed process still had in flight could
+    // become durable after the new stream's HelloAck and make the gateway answer a different restored
+    // message "duplicate" (lost). On a fresh stream nothing is taken for a replay by number: a message the
+    // old process made durable goes again under its idempotency key, and Odoo's inbox dedupes it.
+    const base = options.streamId || options.adapterId;
+    this.streamId = options.journal ? `${base}.${randomBytes(4).toString('hex')}` : base;
     // In durable mode the journal's byte bound is the buffer's bound.
     this.outbox = new Outbox(options.journal ? Number.POSITIVE_INFINITY : (options.bufferSize ?? 1000));
     this.journalReady = options.journal ? this.openJournal(options.journal) : Promise.resolve(undefined);
