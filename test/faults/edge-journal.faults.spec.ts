@@ -96,9 +96,14 @@ describe('faults: the adapter SDK edge journal survives SIGKILLs of the adapter'
     return a;
   }
 
+  /** Waits for a line; the child prints a line per change of its ack count, so it fails on a stall, not on a slow drain. */
   async function line(a: AdapterProcess, pred: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 300_000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    let deadline = Date.now() + timeoutMs;
+    for (let seen = a.lines.length; ; ) {
+      if (a.lines.length > seen) {
+        seen = a.lines.length;
+        deadline = Date.now() + timeoutMs;
+      }
       const found = a.lines.find(pred);
       if (found) return found;
       const error = a.lines.find((l) => l.error);
