@@ -24,6 +24,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   apply: () => import('./apply'),
   ingress: () => import('./ingress'),
   work: () => import('./work'),
+  'relay-restart': () => import('./relay-restart'),
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [args]  |  npm run bench [-- all [--only a,b] [--with "<name> <args>"]... [--out DIR]]`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   ChannelCredentials,
@@ -11,6 +12,7 @@ import {
 } from '@grpc/grpc-js';
 import { backoffDelay, loadServices, PROTO_ROOT, SERVICE_NAMES, type BackoffPolicy, type DeviceErpPayloads as UpdatePayloads, type DeviceUpdateType as UpdateType, type Family } from '@logistics-bridge/contract';
 import { envelopeMessage, FAMILY_ENUM, toNumber, updatePayloadMessage } from './convert';
+import { Journal, type JournalOptions, type RecoveryNote } from './journal';
 import { Outbox } from './outbox';
 import { readingTime, type Reading, type Work } from './readings';
 
@@ -32,13 +34,23 @@ export interface ConnectOptions {
   token: string;
   family: Family;
   adapterId: string;
-  /** Identity of this stream for sequence numbers and resume; default: adapterId. One live stream per id. */
+  /**
+   * Identity of this stream for sequence numbers and resume; default: adapterId. One live stream per id.
+   * In durable mode a random suffix per process start is added (`<streamId>.<8 hex>`), see the README.
+   */
   streamId?: string;
   /** true for TLS with system roots, or certificates; default plaintext (development only). */
   tls?: boolean | TlsOptions;
   hello?: { vendor?: string; model?: string; softwareVersion?: string; capabilities?: string[]; warehouse?: string };
-  /** Messages kept until acknowledged (default 1000); `send*` waits while it is full. */
+  /** Messages kept until acknowledged (default 1000); `send*` waits while it is full. Memory mode only. */
   bufferSize?: number;
+  /**
+   * Durable mode: the send buffer lives in this directory on disk instead (bounded by `maxBytes`, default
+   * 64 MiB, which also bounds its copy in memory). `send*` resolves once the message is fsync'd there and
+   * waits while the journal is full; after a restart with the same directory (and adapterId / streamId)
+   * what the gateway had not answered is sent again, in order, with its idempotency key.
+   */
+  journal?: JournalOptions;
   /** `sendReading` batches readings per device up to `maxReadings`, waiting at most `lingerMs` (default 50 / 20 ms). */
   batch?: { maxReadings: number; lingerMs: number };
   /** Reconnect delays: exponential with jitter between half and all of min(maxMs, baseMs·2^attempt) (default 250 ms / 15 s). */
@@ -102,6 +114,8 @@ export interface AdapterEvents {
   flow: [{ action: string; inFlight: number; maxInFlight: number; reason: string }];
   /** A fatal error (wrong token, family not allowed): the client stops reconnecting. */
   error: [Error];
+  /** Durable mode, at start: how many unanswered messages the journal held, and any torn tail it cut. */
+  journal: [{ restored: number; recovered: RecoveryNote[] }];
 }
 
 const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 15_000 };
@@ -112,6 +126,9 @@ const FATAL = new Set<number>([status.UNAUTHENTICATED, status.PERMISSION_DENIED,
 export class AdapterClient extends EventEmitter<AdapterEvents> {
   readonly streamId: string;
   private readonly outbox: Outbox<OutgoingMessage>;
+  /** Durable mode: the journal, once opened and its unanswered messages are back in the outbox. */
+  private readonly journalReady: Promise<Journal<OutgoingMessage> | undefined>;
+  private journal: Journal<OutgoingMessage> | undefined;
   private readonly client: Client;
   private readonly method: MethodDefinition<unknown, unknown>;
   private call: ClientDuplexStream<unknown, unknown> | undefined;
@@ -141,8 +158,18 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
 
   constructor(private readonly options: ConnectOptions) {
     super();
-    this.streamId = options.streamId || options.adapterId;
-    this.outbox = new Outbox(options.bufferSize ?? 1000);
+    // Durable mode: each process start opens a stream of its own. Restored messages get new sequence
+    // numbers, and on the old stream's numbering a message the killed process still had in flight could
+    // become durable after the new stream's HelloAck and make the gateway answer a different restored
+    // message "duplicate" (lost). On a fresh stream nothing is taken for a replay by number: a message the
+    // old process made durable goes again under its idempotency key, and Odoo's inbox dedupes it.
+    const base = options.streamId || options.adapterId;
+    this.streamId = options.journal ? `${base}.${randomBytes(4).toString('hex')}` : base;
+    // In durable mode the journal's byte bound is the buffer's bound.
+    this.outbox = new Outbox(options.journal ? Number.POSITIVE_INFINITY : (options.bufferSize ?? 1000));
+    this.journalReady = options.journal ? this.openJournal(options.journal) : Promise.resolve(undefined);
+    // Surfaced by start() and send*; without this an adapter that never calls them would crash the process.
+    this.journalReady.catch(() => undefined);
     const service = loadServices(options.protoRoot ?? DEFAULT_PROTO_ROOT)[options.family];
     if (!service.Connect) throw new Error(`service ${SERVICE_NAMES[options.family]} has no Connect method in the protos`);
     this.method = service.Connect as MethodDefinition<unknown, unknown>;
@@ -155,11 +182,20 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     options.signal?.addEventListener('abort', () => this.shutdown(), { once: true });
   }
 
-  /** Starts the stream; resolves at the first HelloAck, rejects on a fatal status or an abort. */
-  start(): Promise<void> {
+  /**
+   * Starts the stream; resolves at the first HelloAck, rejects on a fatal status, an abort or a journal
+   * that cannot be opened. `send*` may be called before it resolves (the gateway may be down for hours).
+   */
+  async start(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    await this.journalReady;
     this.open();
     return ready;
+  }
+
+  /** Bytes of the journal on disk (durable mode; 0 in memory mode). */
+  get journalBytes(): number {
+    return this.journal?.bytes ?? 0;
   }
 
   /** Messages waiting for an acknowledgement (buffered or in flight). */
@@ -256,6 +292,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       if (this.connected) await this.flush(timeoutMs);
     } finally {
       this.shutdown();
+      await this.journal?.close();
     }
   }
 
@@ -272,11 +309,41 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
   private async enqueue(message: OutgoingMessage): Promise<void> {
     if (this.fatal) throw this.fatal;
     if (this.closed) throw new Error('the adapter client is closed');
-    while (this.outbox.full) {
+    const journal = await this.journalReady;
+    while (this.isFull()) {
       await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ resolve, reject }));
     }
-    this.outbox.push(message);
+    if (this.closed) throw new Error('the adapter client is closed');
+    if (!journal) {
+      this.outbox.push(message);
+      return this.pump();
+    }
+    // Durable before it can be transmitted: an ack for a message the journal has not got would be lost.
+    // Durable promises resolve in append order, so the outbox gets the messages in send order.
+    const { id, durable } = journal.append(message);
+    await durable;
+    if (this.closed) return;
+    this.outbox.push(message, id);
     this.pump();
+  }
+
+  private isFull(): boolean {
+    return this.journal ? this.journal.full : this.outbox.full;
+  }
+
+  private async openJournal(o: JournalOptions): Promise<Journal<OutgoingMessage>> {
+    const { journal, entries, recovered } = await Journal.open<OutgoingMessage>(o, () => this.wakeSpace());
+    // Not yet numbered: the gateway's resume_after_sequence decides where their numbers start; a message
+    // that was durable at the gateway before the crash goes again under its idempotency key (the inbox dedupes).
+    for (const e of entries) this.outbox.push(e.message, e.id);
+    this.journal = journal;
+    this.emit('journal', { restored: entries.length, recovered });
+    return journal;
+  }
+
+  /** The gateway answered these: the journal never sends them again. */
+  private answered(entries: ReadonlyArray<{ journalId: number }>): void {
+    if (this.journal && entries.length > 0) this.journal.ack(entries.map((e) => e.journalId));
   }
 
   private open(): void {
@@ -346,7 +413,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       heartbeatIntervalMs: toNumber(ack.heartbeat_interval_ms),
       ratePerSecond: typeof ack.rate_per_second === 'number' ? ack.rate_per_second : 0,
     };
-    this.outbox.resume(info.resumeAfterSequence);
+    this.answered(this.outbox.resume(info.resumeAfterSequence));
     this.maxInFlight = info.maxInFlight > 0 ? info.maxInFlight : 64;
     // A margin below the gateway's bucket: arrival times jitter, and pacing exactly at the limit would
     // still draw the odd RESOURCE_EXHAUSTED.
@@ -363,6 +430,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
   private onAck(ack: Record<string, unknown>): void {
     const info: AckInfo = { sequence: toNumber(ack.sequence), updates: toNumber(ack.updates), duplicate: ack.duplicate === true };
     const settled = this.outbox.settle(info.sequence);
+    this.answered(settled);
     this.stats.acked += settled.length;
     if (info.duplicate) this.stats.duplicates += 1;
     this.emit('ack', info);
@@ -381,11 +449,14 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
     };
     if (sequence > 0 && info.retryable) {
       // Answers come in order: everything before it is settled; it goes back to the queue.
-      this.stats.acked += this.outbox.settle(sequence - 1).length;
+      const settled = this.outbox.settle(sequence - 1);
+      this.answered(settled);
+      this.stats.acked += settled.length;
       if (this.outbox.requeue(sequence)) this.stats.retried += 1;
       this.retryAt = Date.now() + backoffDelay(Math.min(this.stats.retried, 6), this.options.backoff ?? RECONNECT_BACKOFF);
     } else if (sequence > 0) {
       const settled = this.outbox.settle(sequence);
+      this.answered(settled);
       const refused = settled.find((e) => e.sequence === sequence);
       if (refused) info.refused = refused.message;
       this.stats.rejected += 1;
@@ -479,7 +550,7 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
   }
 
   private wakeSpace(): void {
-    while (!this.outbox.full && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.resolve();
+    while (!this.isFull() && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.resolve();
   }
 
   private wakeDrain(): void {
@@ -505,6 +576,8 @@ export class AdapterClient extends EventEmitter<AdapterEvents> {
       call.cancel();
     }
     this.client.close();
+    // What is queued is still written: a message whose send* resolved must stay durable.
+    this.journal?.close().catch(() => undefined);
   }
 }
 

@@ -21,6 +21,7 @@ export {
   type OutgoingMessage,
 } from './client';
 export { Outbox, type OutboxEntry } from './outbox';
+export { Journal, DEFAULT_JOURNAL_BYTES, encodeRecord, decodeRecords, replay, type JournalOptions, type RecoveryNote, type Decoded, type JournalRecord, type LiveEntry } from './journal';
 export { backoffDelay, type BackoffPolicy } from '@logistics-bridge/contract';
 
 /** What a reference adapter needs of the client: tests and dry runs pass their own. */

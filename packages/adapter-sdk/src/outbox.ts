@@ -13,6 +13,8 @@ export interface OutboxEntry<M> {
   message: M;
   /** Transmitted on the current connection. */
   sent: boolean;
+  /** Its id in the edge journal (durable mode), 0 in memory mode: answered entries are acked there. */
+  journalId: number;
 }
 
 export class Outbox<M> {
@@ -43,21 +45,23 @@ export class Outbox<M> {
     return this.sentCount;
   }
 
-  push(message: M): void {
-    this.entries.push({ sequence: 0, message, sent: false });
+  push(message: M, journalId = 0): void {
+    this.entries.push({ sequence: 0, message, sent: false, journalId });
   }
 
   /**
    * A (re)connection was accepted with `resumeAfter`: everything up to it is durable and leaves the
-   * buffer; everything else will be transmitted again, in order, with the numbers it already had.
+   * buffer (returned); everything else will be transmitted again, in order, with the numbers it already had.
    */
-  resume(resumeAfter: number): void {
+  resume(resumeAfter: number): Array<OutboxEntry<M>> {
+    const durable = this.entries.filter((e) => e.sequence !== 0 && e.sequence <= resumeAfter);
     this.entries = this.entries.filter((e) => e.sequence === 0 || e.sequence > resumeAfter);
     for (const e of this.entries) e.sent = false;
     this.sentCount = 0;
     if (resumeAfter > this.lastAcked) this.lastAcked = resumeAfter;
     // Never reuse a number the gateway has seen: it would answer "duplicate" and drop the message.
     if (resumeAfter + 1 > this.nextSequence) this.nextSequence = resumeAfter + 1;
+    return durable;
   }
 
   /** The next message to transmit, numbered, or undefined when everything is in flight. */
@@ -102,7 +106,7 @@ export class Outbox<M> {
     const [entry] = this.entries.splice(index, 1) as [OutboxEntry<M>];
     if (entry.sent) this.sentCount -= 1;
     const firstUnsent = this.entries.findIndex((e) => !e.sent);
-    const fresh: OutboxEntry<M> = { sequence: 0, message: entry.message, sent: false };
+    const fresh: OutboxEntry<M> = { sequence: 0, message: entry.message, sent: false, journalId: entry.journalId };
     if (firstUnsent === -1) this.entries.push(fresh);
     else this.entries.splice(firstUnsent, 0, fresh);
     return entry;
