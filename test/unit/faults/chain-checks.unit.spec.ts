@@ -40,6 +40,14 @@ describe('unit: the fault suite’s end checks', () => {
       assert.deepEqual([f.lost, f.double, f.wrongOutcome], [1, 1, 2]);
     });
 
+    it('lets an update that raced a cancel made on purpose be applied or rejected, nothing else', () => {
+      const racing = new Set(['w9:pick', 'w9:pack']);
+      const ok = checkUpdates({ sent: racing, durable: racing, inbox: [{ key: 'w9:pick', state: 'applied' }, { key: 'w9:pack', state: 'rejected' }], bad: new Set(), racing });
+      assert.deepEqual([ok.lost, ok.wrongOutcome], [0, 0]);
+      // Without the cancel, the same rejection is a wrong outcome.
+      assert.equal(checkUpdates({ sent: racing, durable: racing, inbox: [{ key: 'w9:pick', state: 'applied' }, { key: 'w9:pack', state: 'rejected' }], bad: new Set() }).wrongOutcome, 1);
+    });
+
     it('tells updates lost with a killed adapter’s memory (never acknowledged) apart from lost ones', () => {
       const f = checkUpdates({ sent: new Set(['k1', 'edge']), durable: new Set(['k1']), inbox: [{ key: 'k1', state: 'applied' }], bad: new Set() });
       assert.deepEqual([f.lost, f.lostAtEdge], [0, 1]);
@@ -79,6 +87,8 @@ describe('unit: the fault suite’s end checks', () => {
       assert.deepEqual(checkDeadLetters([{ id: 'bad1', reason: 'no picking' }, { id: 'bad1', reason: 'no picking' }], new Set(['bad1'])), { dead: 2, unexpected: 0, missing: 0, withoutReason: 0, examples: [] });
       const f = checkDeadLetters([{ id: 'good', reason: 'x' }, { id: 'bad1', reason: ' ' }], new Set(['bad1', 'bad2']));
       assert.deepEqual([f.unexpected, f.missing, f.withoutReason], [1, 1, 1]);
+      // A rejection that raced a cancel made on purpose may be dead-lettered, need not be.
+      assert.deepEqual(checkDeadLetters([{ id: 'w9:pack', reason: 'OUT/7 is already cancel' }], new Set(), new Set(['w9:pack', 'w9:pick'])).unexpected, 0);
     });
   });
 
