@@ -15,11 +15,16 @@
 # the cluster, so running it again after --kill brings the killed node back. Only loopback is used.
 # Env: RMQ4_ROOT [/opt/rabbitmq4] (shared with ../shared/tools/rabbitmq4-up.sh when that made it)
 #      RMQ4_PORT [5673] RMQ4_MGMT_PORT [15673] RMQ4_CLUSTER_PORT [5681] (node i listens on PORT+i-1)
+#      RMQ4_NAME [rabbit4]: the one node's name; another name is another node with its own data, e.g. a
+#      private broker a test may stop and start again (RMQ4_NAME=chaos RMQ4_PORT=26672 RMQ4_MGMT_PORT=26673)
+#      while the shared one on 5673 serves everybody else; --stop stops only the node of that name.
 set -euo pipefail
 ROOT=${RMQ4_ROOT:-/opt/rabbitmq4}
 PORT=${RMQ4_PORT:-5673}
 MGMT=${RMQ4_MGMT_PORT:-15673}
 CPORT=${RMQ4_CLUSTER_PORT:-5681}
+NAME=${RMQ4_NAME:-rabbit4}
+[[ $NAME =~ ^[a-z][a-z0-9_-]*$ ]] || { printf 'RMQ4_NAME must be lower-case letters, digits, - and _\n' >&2; exit 2; }
 NODES=0 ACTION=up KILL=0
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -91,13 +96,15 @@ mounts
 
 if [[ $NODES -eq 0 ]]; then
   case $ACTION in
-    stop) port_open "$PORT" && ctl rabbit4@localhost stop >/dev/null 2>&1 || true; log "stopped"; exit 0 ;;
+    stop) port_open "$PORT" && ctl "$NAME@localhost" stop >/dev/null 2>&1 || true; log "stopped $NAME@localhost"; exit 0 ;;
     kill) die "--kill needs --cluster N" ;;
   esac
-  start_node rabbit4@localhost "$PORT" "$MGMT" /var/lib/rabbitmq/single
-  wait_node rabbit4@localhost "$PORT" /var/lib/rabbitmq/single
-  ctl rabbit4@localhost await_startup >/dev/null
-  log "RabbitMQ $(ctl rabbit4@localhost version) answering: AMQP_URL=amqp://guest:guest@127.0.0.1:$PORT"
+  # The default node keeps the data directory it always had.
+  NODE_DIR=/var/lib/rabbitmq/$([[ $NAME == rabbit4 ]] && echo single || echo "node-$NAME")
+  start_node "$NAME@localhost" "$PORT" "$MGMT" "$NODE_DIR"
+  wait_node "$NAME@localhost" "$PORT" "$NODE_DIR"
+  ctl "$NAME@localhost" await_startup >/dev/null
+  log "RabbitMQ $(ctl "$NAME@localhost" version) answering: AMQP_URL=amqp://guest:guest@127.0.0.1:$PORT"
   exit 0
 fi
 
