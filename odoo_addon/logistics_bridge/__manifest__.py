@@ -3,8 +3,8 @@
     'summary': 'Transactional outbox, idempotent inbox and device status between Odoo and warehouse automation',
     'description': 'Outbox of business events for a logistics sidecar, idempotent inbox of device updates, '
                    'device registry and automation status on pickings. See README.md.',
-    # No series prefix: Odoo prefixes its own (18.0.1.2.0 on 18, 19.0.1.2.0 on 19), so one tree installs on both.
-    'version': '1.2.0',
+    # No series prefix: Odoo prefixes its own (18.0.1.2.1 on 18, 19.0.1.2.1 on 19), so one tree installs on both.
+    'version': '1.2.1',
     'category': 'Inventory/Inventory',
     'license': 'LGPL-3',
     'author': 'Odoo Logistics Bridge contributors',
@@ -16,6 +16,7 @@
         'data/logistics_bridge_data.xml',
         'views/logistics_bridge_event_views.xml',
         'views/logistics_bridge_update_views.xml',
+        'views/logistics_bridge_dead_letter_views.xml',
         'views/logistics_bridge_device_views.xml',
         'views/logistics_bridge_timeline_views.xml',
         'views/logistics_bridge_dashboard_views.xml',

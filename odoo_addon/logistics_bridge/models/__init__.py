@@ -16,3 +16,4 @@ from . import purchase_order
 from . import product
 from . import logistics_bridge_vda_node
 from . import logistics_bridge_sort_rule
+from . import logistics_bridge_dead_letter

@@ -12,3 +12,4 @@ from . import test_relay_registry
 from . import test_picking_hooks
 from . import test_withdrawn
 from . import test_sort_rule_model
+from . import test_dead_letters

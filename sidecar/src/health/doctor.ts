@@ -9,7 +9,7 @@ const callerRights = z.object({ internal: z.boolean(), groups: z.record(z.string
  * The oldest addon version (the part after the Odoo series: `18.0.1.1.0` is 1.1.0) whose API this sidecar
  * calls; test/unit/health/doctor.unit.spec.ts keeps it at most the manifest's.
  */
-export const MIN_ADDON_VERSION = '1.2.0';
+export const MIN_ADDON_VERSION = '1.2.1';
 export const SERVICE_GROUP = 'logistics_bridge.logistics_bridge_group_service';
 /** Groups the service user must not have (DESIGN.md invariant 6: only what the bridge needs). */
 export const ADMIN_GROUPS = ['base.group_system', 'base.group_erp_manager'] as const;

@@ -20,7 +20,7 @@ function fakeOdoo(o: { version?: string; groups?: string[]; internal?: boolean; 
     executeKw: async (model: string, method: string, args: unknown[]) => {
       if (o.refuseKey) throw new OdooAuthError('Access Denied', 'odoo.exceptions.AccessDenied');
       if (method === 'context_get') return { lang: 'en_US' };
-      if (method === 'bridge_ping') return { addon_version: o.version ?? '18.0.1.2.0', database: 'odoo', login: 'logistics-bridge' };
+      if (method === 'bridge_ping') return { addon_version: o.version ?? '18.0.1.2.1', database: 'odoo', login: 'logistics-bridge' };
       if (model === 'logistics.bridge.service' && method === 'caller_rights') {
         const asked = args[0] as string[];
         return { login: 'logistics-bridge', internal: o.internal ?? false, groups: Object.fromEntries(asked.map((g) => [g, groups.has(g)])) };
@@ -39,7 +39,7 @@ describe('doctor: one line per check, ok or the fix (unit)', () => {
   it('says ok on each line when everything is as it should be', async () => {
     const text = await run({});
     for (const name of ['odoo', 'odoo_login', 'logistics_bridge', 'api_key', 'addon_version', 'rights', 'rabbitmq_topology', 'gateway_tls']) assert.match(text, new RegExp(`^ok +${name} `, 'm'), text);
-    assert.match(text, /^ok +addon_version +18\.0\.1\.2\.0 \(this sidecar needs 1\.2\.0 or newer\)$/m);
+    assert.match(text, /^ok +addon_version +18\.0\.1\.2\.1 \(this sidecar needs 1\.2\.1 or newer\)$/m);
   });
 
   it('names the fix when the service user is an administrator, or lacks its group', async () => {
@@ -55,7 +55,7 @@ describe('doctor: one line per check, ok or the fix (unit)', () => {
 
   it('refuses an addon older than this sidecar, and says the key was refused with the same words as /readyz', async () => {
     const old = await run({ odoo: fakeOdoo({ version: '18.0.1.1.0' }) });
-    assert.match(old, /^FAIL addon_version +the addon in database "odoo" is 18\.0\.1\.1\.0, this sidecar needs 1\.2\.0 or newer$/m);
+    assert.match(old, /^FAIL addon_version +the addon in database "odoo" is 18\.0\.1\.1\.0, this sidecar needs 1\.2\.1 or newer$/m);
     assert.match(old, /fix: upgrade the addon: odoo-bin -d odoo -u logistics_bridge/);
     const refused = await run({ odoo: fakeOdoo({ refuseKey: true }) });
     assert.match(refused, /^FAIL odoo_login +the API key was refused for login "logistics-bridge" on database "odoo"$/m);
