@@ -27,12 +27,12 @@ MANAGER_GROUP = 'logistics_bridge.logistics_bridge_group_manager'
 
 # Why an inbound update is a dead letter: the applier's ``x-reject-stage`` (docs/applier.md).
 INBOUND_STAGES = [
-    ('rejected', 'Rejected by Odoo'),
-    ('schema', 'Fails the contract'),
-    ('retries', 'Retries exhausted'),
-    ('odoo-error', 'Odoo raised'),
+    ('rejected', 'Rejected'),
+    ('schema', 'Contract'),
+    ('retries', 'Retries out'),
+    ('odoo-error', 'Odoo error'),
 ]
-STAGES = [('publish', 'Publish failed')] + INBOUND_STAGES
+STAGES = [('publish', 'Publish')] + INBOUND_STAGES
 
 # Suffix the inbox gives a rejected row once a replay of its key applied (``_retire_rejected``).
 RETIRED_MARK = '#rejected-'
@@ -211,18 +211,22 @@ class LogisticsBridgeDeadLetter(models.Model):
                                     'dead_last_at', 'resolved_at', 'retried_by_id', 'resolved_by_id', 'retried_at'],
     }
 
-    direction = fields.Selection([('outbound', 'Outbound (Odoo → broker)'), ('inbound', 'Inbound (device or partner → Odoo)')],
-                                 readonly=True)
+    direction = fields.Selection([('outbound', 'Outbound'), ('inbound', 'Inbound')], readonly=True,
+                                 help='Outbound: an Odoo event the sidecar could not publish. '
+                                      'Inbound: a device or partner update that could not be applied.')
     event_id = fields.Many2one('logistics.bridge.event', string='Outbox event', readonly=True)
     update_id = fields.Many2one('logistics.bridge.update', string='Inbox update', readonly=True)
     name = fields.Char(string='Type', readonly=True)
     key = fields.Char(readonly=True, help='The aggregate of an outbox event, the idempotency key of an update.')
-    stage = fields.Selection(STAGES, readonly=True)
+    stage = fields.Selection(STAGES, readonly=True, help='Publish: the broker refused it or attempts ran out. '
+                             'Rejected: Odoo refused it (a reference or quantity). Contract: the message does not fit '
+                             'the bridge contract (field path). Retries out: Odoo kept asking to retry. '
+                             'Odoo error: Odoo raised on it.')
     reason = fields.Text(readonly=True)
     field_path = fields.Char(readonly=True)
-    payload = fields.Text(readonly=True)
+    payload = fields.Text(string='Payload (as stored)', readonly=True)
     payload_pretty = fields.Text(string='Payload', compute='_compute_payload_pretty')
-    attempts = fields.Integer(readonly=True, help='Outbound: publish attempts. Inbound: times dead-lettered in RabbitMQ.')
+    attempts = fields.Integer(string='Failures', readonly=True, help='Outbound: publish attempts. Inbound: times dead-lettered in RabbitMQ.')
     correlation_id = fields.Char(readonly=True)
     company_id = fields.Many2one('res.company', readonly=True)
     first_seen = fields.Datetime(readonly=True)
