@@ -16,6 +16,7 @@
         'data/logistics_bridge_data.xml',
         'views/logistics_bridge_event_views.xml',
         'views/logistics_bridge_update_views.xml',
+        'views/logistics_bridge_dead_letter_views.xml',
         'views/logistics_bridge_device_views.xml',
         'views/logistics_bridge_timeline_views.xml',
         'views/logistics_bridge_dashboard_views.xml',

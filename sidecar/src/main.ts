@@ -2,7 +2,7 @@ import { Broker, DEAD_QUEUES, DeadLetterDepth, partnerIngressQueue } from './bro
 import { loadConfigOrReport, readSecretFile } from './config';
 import { DeviceGateway } from './devices/gateway';
 import { bridgeChecks, HealthServer } from './health';
-import { Applier, ApplierMetrics, DEFAULT_RETRY } from './inbound';
+import { Applier, ApplierMetrics, DeadLetterRecorder, DEFAULT_RETRY } from './inbound';
 import { runUntilSignal, type Service } from './lifecycle';
 import { keyExpiryWarning, OdooClient } from './odoo';
 import { createRelay } from './outbox';
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     registry,
     log: log.child({ module: 'gateway' }),
   });
+  const recorder = new DeadLetterRecorder(odoo, { log: log.child({ module: 'dead-letters' }) });
   const applier = new Applier(broker, odoo, {
     batchSize: config.apply.batchSize,
     lingerMs: config.apply.lingerMs,
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
     retry: { ...DEFAULT_RETRY, maxAttempts: config.apply.maxAttempts },
     log: log.child({ module: 'applier' }),
     metrics: new ApplierMetrics(registry),
+    recorder,
   });
   // Flow 3: ready / withdrawn events -> pool queues (router); pool queues -> connected adapters (dispatcher).
   const workLog = log.child({ module: 'work' });
@@ -67,7 +69,7 @@ async function main(): Promise<number> {
   // Flow 4: the partner doors (HTTP, AMQP), only when PARTNERS_FILE names partners.
   const partners = createPartnerDoors({ config, source: broker.model, registry, log });
   const deadLetters = new DeadLetterDepth({ source: broker.model, queues: [...DEAD_QUEUES, `${partnerIngressQueue().name}.dead`], registry, log: log.child({ module: 'dead-letters' }) });
-  const services: Service[] = [outbox.relay, gateway, applier, work, new VoidFeed({ source: broker.model, voids, log: workLog }), dispatcher, deadLetters, ...partners];
+  const services: Service[] = [outbox.relay, gateway, applier, recorder, work, new VoidFeed({ source: broker.model, voids, log: workLog }), dispatcher, deadLetters, ...partners];
   const code = await runUntilSignal(services, log);
   await health.stop();
   await outbox.publisher.close();

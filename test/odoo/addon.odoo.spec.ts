@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { copyTemplate, dropDatabase, ensureTemplate, freePort, locateOdoo, odooBin, seriesOf, writeConfig } from '../support/odoo';
+import { join, resolve } from 'node:path';
+import { ADDON_DIR, copyTemplate, dropDatabase, ensureTemplate, exportPot, freePort, locateOdoo, odooBin, potMsgids, seriesOf, writeConfig } from '../support/odoo';
 import { skipLoudly } from '../support/skip';
 
 /**
@@ -47,5 +47,17 @@ describe(`odoo tier: the logistics_bridge addon in Odoo ${seriesOf()}`, function
     const problems = res.log.split('\n').filter((l) => /^\S+ \S+ \d+ (ERROR|CRITICAL) /.test(l));
     assert.equal(problems.length, 0, problems.join('\n'));
     assert.equal(res.code, 0, res.log.slice(-4000));
+  });
+
+  it('has a current translation template (i18n/logistics_bridge.pot has the msgids Odoo exports)', async () => {
+    const out = join(dir, 'logistics_bridge.pot');
+    const res = await exportPot(src, conf, db, out, join(dir, 'i18n.log'));
+    assert.equal(res.code, 0, res.log.slice(-4000));
+    const exported = potMsgids(readFileSync(out, 'utf8'));
+    const committed = potMsgids(readFileSync(resolve(ADDON_DIR, 'logistics_bridge/i18n/logistics_bridge.pot'), 'utf8'));
+    assert.ok(exported.length > 100, `Odoo exported only ${exported.length} msgids`);
+    const missing = exported.filter((id) => !committed.includes(id));
+    const stale = committed.filter((id) => !exported.includes(id));
+    assert.deepEqual({ missing, stale }, { missing: [], stale: [] }, `i18n/logistics_bridge.pot is out of date: regenerate it (README.md of the addon, "Translations"), e.g. cp ${out} odoo_addon/logistics_bridge/i18n/`);
   });
 });

@@ -3,7 +3,7 @@ import type { Channel, GetMessage } from 'amqplib';
 import { Registry } from 'prom-client';
 import { Broker, updatesQueue } from '../../sidecar/src/broker';
 import type { ErpUpdate } from '@logistics-bridge/contract';
-import { Applier, ApplierMetrics, type ApplierOptions } from '../../sidecar/src/inbound';
+import { Applier, ApplierMetrics, DeadLetterRecorder, type ApplierOptions } from '../../sidecar/src/inbound';
 import { OdooClient } from '../../sidecar/src/odoo';
 import { createLogger, type Logger } from '../../sidecar/src/telemetry';
 import { AMQP_URL } from './env';
@@ -11,6 +11,8 @@ import { AMQP_URL } from './env';
 /** An applier on its own queues (`<prefix>logistics.updates` and `.dead`), as tests and the bench run it. */
 export interface RunningApplier {
   applier: Applier;
+  /** Records the dead letters in Odoo's list, as the sidecar does. */
+  recorder: DeadLetterRecorder;
   metrics: ApplierMetrics;
   registry: Registry;
   queue: string;
@@ -34,6 +36,7 @@ export async function startApplier(
   const broker = await Broker.open({ url: AMQP_URL }, log, registry);
   const queue = `${prefix}logistics.updates`;
   const deadQueue = `${prefix}logistics.updates.dead`;
+  const recorder = new DeadLetterRecorder(odoo, { log });
   const applier = new Applier(broker, odoo, {
     queue,
     batchSize: opts.batchSize ?? 200,
@@ -44,12 +47,14 @@ export async function startApplier(
     batchRetryDelay: opts.batchRetryDelay,
     log,
     metrics,
+    recorder,
   });
   const controller = new AbortController();
-  const running = applier.run(controller.signal);
+  const running = Promise.all([applier.run(controller.signal), recorder.run(controller.signal)]);
   await applier.ready();
   return {
     applier,
+    recorder,
     metrics,
     registry,
     queue,

@@ -169,6 +169,30 @@ export async function odooBin(src: string, conf: string, args: string[], logFile
   return { code, log };
 }
 
+/**
+ * Exports the addon's translation template from `db` into `out` as the series does it: 18 has the
+ * server option `--i18n-export`, 19 the `i18n export` command (both with the same content).
+ */
+export async function exportPot(src: string, conf: string, db: string, out: string, logFile: string): Promise<OdooBinResult> {
+  if (seriesOfTree(src) === 18) return odooBin(src, conf, ['-d', db, `--i18n-export=${out}`, '--modules=logistics_bridge', '--stop-after-init'], logFile);
+  const child = spawn(PYTHON, ['odoo-bin', 'i18n', 'export', '-c', conf, '-d', db, '-o', out, 'logistics_bridge'], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const code = await new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
+  writeFileSync(logFile, log);
+  return { code, log };
+}
+
+/** The msgids of a .po/.pot text (multi-line ones joined), without the header's empty one. */
+export function potMsgids(text: string): string[] {
+  const ids = new Set<string>();
+  for (const m of text.matchAll(/^msgid ((?:"(?:[^"\\]|\\.)*"\n?)+)/gm)) {
+    const id = [...(m[1] ?? '').matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]).join('');
+    if (id) ids.add(id);
+  }
+  return [...ids].sort();
+}
+
 /** Template databases are keyed by Odoo snapshot and module list, so a new source tree gets a new one. */
 function templateName(src: string): string {
   const snapshot = existsSync(join(src, '.snapshot')) ? readFileSync(join(src, '.snapshot'), 'utf8') : src;

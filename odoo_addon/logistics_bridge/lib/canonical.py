@@ -183,3 +183,13 @@ def sscc_is_valid(sscc):
         return False
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(sscc[:17])))
     return (10 - total % 10) % 10 == int(sscc[17])
+
+
+def pretty_json(text):
+    """A stored JSON text for a person: indented, keys sorted; text that is not JSON as it is."""
+    if not text:
+        return ''
+    try:
+        return json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
+    except ValueError:
+        return text

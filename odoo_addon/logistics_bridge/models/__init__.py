@@ -19,3 +19,4 @@ from . import logistics_bridge_sort_rule
 from . import logistics_bridge_asn_line
 from . import logistics_bridge_discrepancy
 from . import logistics_bridge_sla_breach
+from . import logistics_bridge_dead_letter

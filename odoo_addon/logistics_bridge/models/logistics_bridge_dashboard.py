@@ -9,7 +9,9 @@ from ..lib import sla
 TILES = {
     'pending': ('logistics.bridge.event', '_pending_domain', 'logistics_bridge.logistics_bridge_event_action'),
     'claimed': ('logistics.bridge.event', '_claimed_domain', 'logistics_bridge.logistics_bridge_event_action'),
-    'dead': ('logistics.bridge.event', '_dead_domain', 'logistics_bridge.logistics_bridge_event_action_dead'),
+    # Both directions, as the Dead letters menu lists them: outbox events that could not be published and
+    # updates that Odoo rejected or the sidecar dead-lettered.
+    'dead': ('logistics.bridge.dead.letter', '_dead_domain', 'logistics_bridge.logistics_bridge_dead_letter_action'),
     'exception_picking': ('stock.picking', '_exception_picking_domain', 'stock.action_picking_tree_all'),
     'exception': ('logistics.bridge.update', '_exception_domain', 'logistics_bridge.logistics_bridge_update_action_rejected'),
     'sla': ('logistics.bridge.sla.breach', '_sla_domain', 'logistics_bridge.logistics_bridge_sla_breach_action'),
@@ -63,7 +65,7 @@ class LogisticsBridgeDashboard(models.TransientModel):
 
     @api.model
     def _dead_domain(self):
-        return [('state', '=', 'dead'), ('operator_action', '!=', 'resolve')]
+        return [('is_open', '=', True)]
 
     @api.model
     def _exception_picking_domain(self):

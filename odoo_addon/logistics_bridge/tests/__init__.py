@@ -17,3 +17,4 @@ from . import test_sort_rule_model
 from . import test_receipt_check
 from . import test_picking_flow
 from . import test_partner_updates
+from . import test_dead_letters

@@ -48,6 +48,7 @@ class TestDashboard(LogisticsBridgeCase):
         self.assertGreaterEqual(dashboard.pending_count, 1)
         self.assertGreaterEqual(dashboard.claimed_count, 1)
         self.assertGreaterEqual(dashboard.exception_count, 1)
+        self.assertGreaterEqual(dashboard.dead_count, 1, 'the rejected update is a dead letter of the inbound direction')
 
     def test_lag_and_ages_are_for_people(self):
         self.env.cr.execute("UPDATE logistics_bridge_event SET state = 'published', published_at = now() "

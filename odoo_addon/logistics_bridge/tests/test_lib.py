@@ -31,6 +31,11 @@ class TestCanonical(BaseCase):
     def test_canonical_json_is_compact_and_sorted(self):
         self.assertEqual(canonical.canonical_json({'b': 1, 'a': [1, 'é']}), '{"a":[1,"é"],"b":1}')
 
+    def test_pretty_json_indents_and_keeps_other_text(self):
+        self.assertEqual(canonical.pretty_json('{"b":1,"a":["é"]}'), '{\n  "a": [\n    "é"\n  ],\n  "b": 1\n}')
+        self.assertEqual(canonical.pretty_json('not json {'), 'not json {')
+        self.assertEqual(canonical.pretty_json(False), '')
+
     def test_partner_is_minimised(self):
         ref = canonical.partner_ref({'id': 3, 'ref': 'C1', 'city': 'Lyon', 'country_code': 'FR',
                                      'street': 'x', 'email': 'y', 'phone': 'z'})

@@ -35,6 +35,11 @@ const deathSchema = z.object({
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined);
 
+/** How a dead letter is named everywhere (CLI, Odoo's dead-letter list): its messageId, else a digest of its body. */
+export function deadLetterId(content: Buffer, properties: Pick<MessageProperties, 'messageId'>): string {
+  return text(properties.messageId) ?? `sha256:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+}
+
 /** The properties as a DeadLetter; `deadQueue` is where it was read (its source queue is that name without `.dead` when no header says). */
 export function describeDeadLetter(content: Buffer, properties: MessageProperties, deadQueue: string): DeadLetter {
   const h: Record<string, unknown> = properties.headers ?? {};
@@ -49,7 +54,7 @@ export function describeDeadLetter(content: Buffer, properties: MessagePropertie
     (d ? `RabbitMQ dead-lettered it from ${d.queue ?? from} (${d.reason ?? 'no reason'}${d.count !== undefined ? `, ${d.count} time${d.count === 1 ? '' : 's'}` : ''})` : 'no reason recorded');
   const at = text(h[DEAD_LETTER_HEADERS.at]) ?? (d?.time ? new Date(d.time.value * 1000).toISOString() : undefined);
   const path = text(h[DEAD_LETTER_HEADERS.path]);
-  const id = text(properties.messageId) ?? `sha256:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+  const id = deadLetterId(content, properties);
   return {
     id,
     stage,

@@ -54,6 +54,6 @@ export {
 export { Consumer, ACK, REQUEUE, DROP, RELEASE, deadLetter, DEAD_LETTER_HEADERS, type ConsumerOptions, type ConsumerSource, type Delivery, type Handler, type MessageProperties, type Outcome } from './consumer';
 export { ConfirmWindow } from './window';
 export { UpdatePublisher, buildUpdateMessage, UNDURABLE_REASON, type UpdateMeta, type UpdatesSource, type UpdatePublisherOptions } from './update-publisher';
-export { describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
+export { deadLetterId, describeDeadLetter, replayOptions, keepOptions, prettyBody, type DeadLetter } from './dead-letter';
 export { DeadLetterQueue, type ReplayOptions, type ReplayResult } from './dead-letters';
 export { DeadLetterDepth, type DeadLetterDepthOptions } from './dead-letter-depth';

@@ -1,9 +1,10 @@
-import { ACK, Consumer, DEAD_LETTER_HEADERS, deadLetter, REQUEUE, UPDATES_DEAD_QUEUE, UPDATES_QUEUE, updatesQueue, type ConsumerSource, type Delivery, type Outcome } from '../broker';
+import { ACK, Consumer, DEAD_LETTER_HEADERS, deadLetter, deadLetterId, REQUEUE, UPDATES_DEAD_QUEUE, UPDATES_QUEUE, updatesQueue, type ConsumerSource, type Delivery, type Outcome } from '../broker';
 import type { ErpUpdate } from '@logistics-bridge/contract';
 import type { Service } from '../lifecycle';
 import type { CallOptions } from '../odoo';
 import { sleep } from '../retry';
 import type { Logger } from '../telemetry';
+import type { DeadRecord } from './dead-record';
 import type { ApplierMetrics } from './metrics';
 import {
   batchRetryDelay,
@@ -56,6 +57,8 @@ export interface ApplierOptions {
   metrics: ApplierMetrics;
   /** Delay before a failed apply_batch call is sent again; policy.ts unless a test pins it. */
   batchRetryDelay?: (failures: number, why: Extract<BatchFailure, { kind: 'wait' }>['why']) => number;
+  /** Told of every update once its dead copy is confirmed in `<queue>.dead` (DeadLetterRecorder: Odoo's dead-letter list). */
+  recorder?: { add(record: DeadRecord): void };
 }
 
 /** One delivery the applier holds unacked. */
@@ -103,6 +106,8 @@ export class Applier implements Service {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly busy = new Map<string, number>();
   private readonly keys = new WeakMap<Held, string>();
+  /** Dead-letter outcomes given and not yet confirmed, with what the recorder is told once they are. */
+  private readonly deadRecords = new WeakMap<Outcome, DeadRecord>();
   private wake: () => void = () => undefined;
   /** The loop waits for a linger to end: an arrival only wakes it when it fills a batch. */
   private lingering = false;
@@ -127,7 +132,10 @@ export class Applier implements Service {
       onConsuming: () => this.markConsuming(),
       onChannelLost: () => this.forgetLost(),
       onSettled: (outcome, done) => {
-        if (outcome.kind === 'dead-letter' && done) opts.metrics.updates.inc({ outcome: 'dead' });
+        if (outcome.kind !== 'dead-letter' || !done) return;
+        opts.metrics.updates.inc({ outcome: 'dead' });
+        const record = this.deadRecords.get(outcome);
+        if (record) opts.recorder?.add(record);
       },
     });
   }
@@ -192,7 +200,7 @@ export class Applier implements Service {
     if (!decoded.ok) {
       this.opts.metrics.updates.inc({ outcome: 'invalid' });
       this.opts.log.warn('update fails the contract schema; dead-lettered, never sent to Odoo', { messageId: p.messageId, correlationId: p.correlationId, type: p.type, error: decoded.reason });
-      return this.deadLetter('schema', decoded.reason, 0, decoded.path);
+      return this.deadLetter(delivery, 'schema', decoded.reason, 0, decoded.path);
     }
     return new Promise<Outcome>((settle) => {
       this.pending.push({ delivery, settle, update: decoded.update, readyAt: Date.now(), attempt: 0 });
@@ -256,7 +264,7 @@ export class Applier implements Service {
           if (live.length === 1) {
             const only = live[0] as Held;
             log.error('Odoo raised on this update; dead-lettered', { messageId: only.delivery.properties.messageId, type: only.update.type, error });
-            only.settle(this.deadLetter('odoo-error', error, only.attempt));
+            only.settle(this.deadLetter(only.delivery, 'odoo-error', error, only.attempt));
             return;
           }
           log.warn('Odoo raised on a batch; splitting it to find the update that causes it', { size: live.length, error });
@@ -307,7 +315,7 @@ export class Applier implements Service {
         case 'dead':
           if (outcome.stage === 'rejected') metrics.updates.inc({ outcome: 'rejected' });
           log.warn(outcome.stage === 'rejected' ? 'Odoo rejected an update; dead-lettered' : 'update still asks for a retry after the last attempt; dead-lettered', { messageId: held.delivery.properties.messageId, correlationId: held.update.correlation_id, type: held.update.type, reason: outcome.reason });
-          held.settle(this.deadLetter(outcome.stage, outcome.reason, held.attempt + (outcome.stage === 'retries' ? 1 : 0)));
+          held.settle(this.deadLetter(held.delivery, outcome.stage, outcome.reason, held.attempt + (outcome.stage === 'retries' ? 1 : 0)));
           return;
       }
     });
@@ -326,7 +334,12 @@ export class Applier implements Service {
    * confirm, then acks the original. When the channel is gone meanwhile nothing is acked: RabbitMQ
    * delivers the original again.
    */
-  private deadLetter(stage: DeadStage, reason: string, attempts: number, path?: string): Outcome {
-    return deadLetter(reason, { [DEAD_HEADERS.stage]: stage, ...(path !== undefined ? { [DEAD_HEADERS.path]: path } : {}), [DEAD_HEADERS.attempts]: attempts });
+  private deadLetter(delivery: Delivery, stage: DeadStage, reason: string, attempts: number, path?: string): Outcome {
+    const outcome = deadLetter(reason, { [DEAD_HEADERS.stage]: stage, ...(path !== undefined ? { [DEAD_HEADERS.path]: path } : {}), [DEAD_HEADERS.attempts]: attempts });
+    if (this.opts.recorder) {
+      const body = delivery.content.toString('utf8');
+      this.deadRecords.set(outcome, { id: deadLetterId(delivery.content, delivery.properties), stage, reason, ...(path !== undefined ? { path } : {}), body, at: new Date().toISOString() });
+    }
+    return outcome;
   }
 }

@@ -5,6 +5,7 @@
  */
 export { Applier, UPDATE_MODEL, DEAD_HEADERS, type ApplierOptions, type ApplyTarget, type ConnectSource } from './applier';
 export { ApplierMetrics } from './metrics';
+export { DeadLetterRecorder, type DeadRecord, type RecorderOptions } from './dead-record';
 export {
   decodeUpdate,
   parseApplyResults,

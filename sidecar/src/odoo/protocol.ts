@@ -65,6 +65,7 @@ const MODEL_METHODS: Readonly<Record<string, readonly string[]>> = {
   'logistics.bridge.event.relay_stats': [],
   'logistics.bridge.event.relay_replay': ['since_id', 'since', 'event_types', 'limit'],
   'logistics.bridge.update.apply_batch': ['updates'],
+  'logistics.bridge.update.record_dead_letters': ['letters'],
   'logistics.bridge.service.key_status': ['key_index'],
   'logistics.bridge.service.caller_rights': ['groups'],
   'logistics.bridge.relay.relay_register': ['worker_id', 'instance', 'host', 'pid', 'incarnation', 'timeout_s'],
