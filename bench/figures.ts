@@ -33,6 +33,8 @@ export const FIGURES: readonly FigureSpec[] = [
   { bench: 'work', key: 'p99_ms', label: 'release→adapter p99', unit: 'ms', better: 'lower', budget: 500 },
   { bench: 'work', key: 'backlog_s', label: 'backlog delivered after reconnect', unit: 's', better: 'lower', budget: 30 },
   { bench: 'work', key: 'peak_rss_mb', label: 'sidecar peak RSS', unit: 'MB', better: 'lower', budget: 200 },
+  { bench: 'relay-restart', key: 'restart_to_published_max_s', label: 'restart→held claims published', unit: 's', better: 'lower', budget: 5 },
+  { bench: 'relay-restart', key: 'takeover_to_published_max_s', label: 'take-over→held claims published', unit: 's', better: 'lower', budget: 5 },
   { bench: 'apply', key: 'apply_updates_per_s', label: 'updates into Odoo', unit: 'updates/s', better: 'higher', budget: 1000 },
   { bench: 'apply', key: 'ratio', label: 'applier / one call per update', unit: '×', better: 'higher', budget: 10 },
 ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { OdooFixtures } from '../../tools/fixtures';
-import { odooTarget } from '../odoo/hooks';
+import { odooTarget, oncePerBroker } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
 import { freePort } from '../support/odoo';
 
@@ -17,7 +17,8 @@ describe('e2e: npm run demo, a short run end to end', function () {
   this.timeout(420_000);
   const code = `D${process.pid % 10_000}`;
 
-  it('moves the orders it streams through the chain and sums up what Odoo then shows', async () => {
+  it('moves the orders it streams through the chain and sums up what Odoo then shows', async function () {
+    await oncePerBroker(this, 'demo run');
     const t = odooTarget();
     const env = {
       PATH: process.env.PATH ?? '',

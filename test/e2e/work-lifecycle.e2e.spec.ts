@@ -10,10 +10,8 @@ import { Fleet, MasterControl, SimulatedAgv, parseLayout, runFleetAdapter } from
 import { poolNames, TOPOLOGY } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
-import { odooTarget } from '../odoo/hooks';
-import { locateOdoo } from '../support/odoo';
+import { odooTarget, oncePerBroker } from '../odoo/hooks';
 import { startWorkChain, type WorkChain } from '../support/work-chain';
-import { skipLoudly } from '../support/skip';
 
 /**
  * Issue 11's "Done when", through the whole chain (Odoo → relay → RabbitMQ → work router → pool
@@ -249,15 +247,7 @@ describe('e2e: work through its life cycle on a real database (backorder, cancel
   it(
     '3. an adapter that connects after 3 minutes away receives all work released meanwhile, once (3 real minutes, so once per broker: on RabbitMQ 4, where a delivery limit of 20 would drop work, with the newest Odoo series present)',
     async function () {
-      // npm test runs the e2e tier for the first series on both brokers and for the others on RabbitMQ 4:
-      // RabbitMQ 3 sees only the first series; on RabbitMQ 4 the case waits for the newest.
-      const why =
-        chain.brokerMajor >= 4 && odooTarget().series !== 19 && (await locateOdoo(process.env, 19)).kind !== 'none'
-          ? `Odoo ${odooTarget().series} on RabbitMQ ${chain.brokerMajor}: this 3-minute case runs once per broker, here with Odoo 19`
-          : '';
-      if (why) {
-        skipLoudly(this, `work-lifecycle case 3: ${why}`);
-      }
+      await oncePerBroker(this, 'work-lifecycle case 3');
       this.timeout(AWAY_MS + 300_000);
       const product = await fx.product({ name: 'Lifecycle parcel', barcode: '4006381336307', defaultCode: 'LC-3' });
       const wh = await warehouse(AWAY.warehouse, product);

@@ -9,7 +9,7 @@ import type { Family } from '@logistics-bridge/contract';
 import { gtin13, seededRandom } from '../../adapters/simulators';
 import { poolNames, TOPOLOGY } from '../../sidecar/src/broker';
 import { OdooFixtures } from '../../tools/fixtures';
-import { odooTarget } from '../odoo/hooks';
+import { odooTarget, oncePerBroker } from '../odoo/hooks';
 import { checkDeadLetters, checkEffects, checkEvents, checkUpdates, checkWork, summary, violations, type ChainFigures, type CommittedEvent, type PickingEffect } from '../support/chain-checks';
 import { AMQP_URL } from '../support/env';
 import { describeFault, faultSchedule, faultSeed, type Fault } from '../support/fault-schedule';
@@ -275,6 +275,10 @@ describe('faults: the whole chain under a seeded plan of crashes, restarts and c
       }
     }
   }
+
+  before(async function () {
+    await oncePerBroker(this, 'whole-chain fault suite');
+  });
 
   before(async () => {
     started = Date.now();

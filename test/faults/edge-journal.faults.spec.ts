@@ -7,7 +7,7 @@ import amqp, { type ChannelModel } from 'amqplib';
 import { declareQueue, updatesQueue } from '../../sidecar/src/broker';
 import { createLogger } from '../../sidecar/src/telemetry';
 import { OdooFixtures } from '../../tools/fixtures';
-import { odooTarget } from '../odoo/hooks';
+import { odooTarget, oncePerBroker } from '../odoo/hooks';
 import { AMQP_URL } from '../support/env';
 import { freePort } from '../support/odoo';
 import { pollJson, sidecarEnv, startSidecar, type SidecarProcess } from '../support/sidecar';
@@ -40,6 +40,10 @@ describe('faults: the adapter SDK edge journal survives SIGKILLs of the adapter'
   let httpPort = 0;
   const adapters: AdapterProcess[] = [];
   const dirs: string[] = [];
+
+  before(async function () {
+    await oncePerBroker(this, 'edge-journal fault cases');
+  });
 
   before(async () => {
     const t = odooTarget();

@@ -27,7 +27,7 @@ describe('bench: every benchmark, its figures and their chart', () => {
   });
 
   it('has figures for every benchmark, each a key its benchmark prints', () => {
-    const files = readdirSync(join(__dirname, '../../../bench')).filter((f) => /^[a-z]+\.ts$/.test(f)).map((f) => f.replace('.ts', ''));
+    const files = readdirSync(join(__dirname, '../../../bench')).filter((f) => /^[a-z-]+\.ts$/.test(f)).map((f) => f.replace('.ts', ''));
     const benches = new Set(FIGURES.map((f) => f.bench));
     const { names } = parseAll([]);
     for (const b of names) assert.ok(benches.has(b), `bench ${b} has no figures in bench/figures.ts`);
@@ -66,7 +66,7 @@ describe('bench: every benchmark, its figures and their chart', () => {
   });
 
   it('runs every benchmark without arguments, and refuses what it does not know', () => {
-    assert.deepEqual(parseAll([]).names, ['ingest', 'relay', 'claim', 'apply', 'ingress', 'work']);
+    assert.deepEqual(parseAll([]).names, ['ingest', 'relay', 'claim', 'apply', 'ingress', 'work', 'relay-restart']);
     const p = parseAll(['--only', 'work,ingress', '--with', 'work --seconds 2 --backlog 100', '--out', '/tmp/x']);
     assert.deepEqual(p.names, ['work', 'ingress']);
     assert.deepEqual(p.args.get('work'), ['--seconds', '2', '--backlog', '100']);
