@@ -24,8 +24,11 @@ class TestViews(TransactionCase):
         dashboard = self.env['logistics.bridge.dashboard'].browse(action['res_id'])
         self.assertEqual(dashboard.dead_count, 1)
         self.assertEqual(dashboard.display_name, 'Dashboard')
-        dead = self.env['logistics.bridge.event'].search(dashboard.action_open_dead()['domain'])
-        self.assertEqual(dead.ids, [event_id])
+        # The tile opens the Dead letters menu of both directions; the outbox event is its one entry here.
+        action = dashboard.action_open_dead()
+        dead = self.env[action['res_model']].search(action['domain'])
+        self.assertEqual(dead.mapped('direction'), ['outbound'])
+        self.assertEqual(dead.mapped('name'), ['test.dead'])
 
 
 @tagged('post_install', '-at_install')
