@@ -56,6 +56,7 @@ describe('e2e: the simulators follow the work they receive on a real database', 
   }
 
   it('changes exactly the pickings it got work for, each to shipped through the chain or to the exception it reported', async () => {
+    const inboxBefore = Math.max(0, ...(await fx.searchRead<{ id: number }>('logistics.bridge.update', [], ['id'], 'id desc')).slice(0, 1).map((u) => u.id));
     // Two warehouses: WH, where the simulators work, and WH2, another site with its own adapters.
     await fx.call('stock.warehouse', 'create', [{ name: 'Second site', code: 'WH2' }]);
     const [wh2] = await fx.searchRead<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [['code', '=', 'WH2']], ['lot_stock_id']);
@@ -112,7 +113,6 @@ describe('e2e: the simulators follow the work they receive on a real database', 
 
     // Released pickings: four at WH (two lines, one product without barcode), two at WH2.
     const wh: Array<{ id: number; name: string }> = [];
-    const inboxBefore = Math.max(0, ...(await fx.searchRead<{ id: number }>('logistics.bridge.update', [], ['id'], 'id desc')).slice(0, 1).map((u) => u.id));
     for (let i = 1; i <= 4; i++) wh.push(await pickingOf(await fx.saleOrder(customer, [{ productId: withBarcode, quantity: i }, { productId: withoutBarcode, quantity: 1 }])));
     const other: Array<{ id: number; name: string }> = [];
     for (let i = 1; i <= 2; i++) {
